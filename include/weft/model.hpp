@@ -1,0 +1,163 @@
+// weft/model.hpp - the model concept, model_traits, fn() and named().
+//
+// Contract:
+//   A weft::model is a type M with member types input_type (a weft::tensor) and output_type (a
+//   tensor, a std::optional of one for a model that may decline, or a std::tuple of tensors), whose
+//   const call operator takes const input_type& and returns something convertible to output_type.
+//   std::reference_wrapper<M> is a model when M is one (a combinator given std::ref(m) borrows m).
+//   Calling a model is const: one model value may be called from many threads at once, and a
+//   failed call changes no model's state.
+//   weft::model_traits<M> gives input_type, output_type and name(m): a `name` member if present,
+//   else the name given with weft::named, else a readable default (the type's name).
+//   weft::fn<In, Out>(f) makes a model of any callable; weft::fn(&function) and weft::fn(lambda)
+//   deduce In and Out from a non-generic signature. Empty callables take no space.
+#ifndef WEFT_MODEL_HPP
+#define WEFT_MODEL_HPP
+
+#include <concepts>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "detail/config.hpp"
+#include "detail/type_name.hpp"
+#include "tensor.hpp"
+
+namespace weft {
+namespace detail {
+
+template <class T> struct unwrap_ref { using type = T; };
+template <class T> struct unwrap_ref<std::reference_wrapper<T>> { using type = T; };
+/// M, or the T of a std::reference_wrapper<T>.
+template <class M> using unwrap_t = typename unwrap_ref<std::remove_cvref_t<M>>::type;
+
+/// The model a stored stage refers to (unwraps std::reference_wrapper).
+template <class M> WEFT_INLINE constexpr M& unwrap(M& m) noexcept { return m; }
+template <class M> WEFT_INLINE constexpr const M& unwrap(const M& m) noexcept { return m; }
+template <class M> WEFT_INLINE constexpr M& unwrap(std::reference_wrapper<M> m) noexcept { return m.get(); }
+
+template <class T> struct is_optional : std::false_type {};
+template <class T> struct is_optional<std::optional<T>> : std::true_type {};
+template <class T> struct is_tuple : std::false_type {};
+template <class... T> struct is_tuple<std::tuple<T...>> : std::true_type {};
+
+template <class T> struct output_shape { static constexpr bool ok = tensor<T>; };
+template <class T> struct output_shape<std::optional<T>> { static constexpr bool ok = tensor<T>; };
+template <class... T> struct output_shape<std::tuple<T...>> { static constexpr bool ok = (tensor<T> && ...); };
+
+/// Has input_type and output_type member types (a model, or an attempt at one).
+template <class M>
+concept model_like = requires {
+  typename unwrap_t<M>::input_type;
+  typename unwrap_t<M>::output_type;
+};
+
+template <class M>
+concept has_name_member = requires(const M& m) {
+  { m.name } -> std::convertible_to<std::string_view>;
+};
+
+}  // namespace detail
+
+/// What a model may return: a tensor, a std::optional of one, or a std::tuple of tensors.
+template <class T>
+concept model_output = detail::output_shape<std::remove_cvref_t<T>>::ok;
+
+/// A callable with a declared tensor input_type and output_type; see the header comment.
+template <class M>
+concept model = detail::model_like<M> && tensor<typename detail::unwrap_t<M>::input_type> &&
+                model_output<typename detail::unwrap_t<M>::output_type> &&
+                std::is_invocable_v<const detail::unwrap_t<M>&, const typename detail::unwrap_t<M>::input_type&> &&
+                std::is_convertible_v<std::invoke_result_t<const detail::unwrap_t<M>&,
+                                                           const typename detail::unwrap_t<M>::input_type&>,
+                                      typename detail::unwrap_t<M>::output_type>;
+
+/// Input type, output type and name of model M (std::reference_wrapper unwrapped).
+template <model M>
+struct model_traits {
+  using model_type = detail::unwrap_t<M>;
+  using input_type = typename model_type::input_type;
+  using output_type = typename model_type::output_type;
+
+  /// The name given by a `name` member or weft::named; empty when none was given.
+  static constexpr std::string_view given_name(const model_type& m) noexcept {
+    if constexpr (detail::has_name_member<model_type>) return std::string_view(m.name);
+    else return {};
+  }
+  /// The given name, else a readable default (the type's name).
+  static constexpr std::string_view name(const model_type& m) noexcept {
+    const auto given = given_name(m);
+    return given.empty() ? detail::type_name<model_type>() : given;
+  }
+};
+
+/// Input type of model M.
+template <model M> using input_t = typename model_traits<M>::input_type;
+/// Output type of model M.
+template <model M> using output_t = typename model_traits<M>::output_type;
+
+/// A callable F turned into a model taking In and returning Out. Built by weft::fn.
+template <tensor In, model_output Out, class F>
+struct fn_model {
+  using input_type = In;
+  using output_type = Out;
+  [[no_unique_address]] F function;
+  /// Calls the callable; its exceptions pass through unchanged.
+  WEFT_INLINE Out operator()(const In& x) const { return function(x); }
+};
+
+/// Turns callable f into a model with input In and output Out. f must be callable as f(const In&)
+/// returning something convertible to Out; it is stored by value (std::ref(f) to borrow).
+template <tensor In, model_output Out, class F>
+  requires std::is_invocable_v<const std::decay_t<F>&, const In&>
+constexpr fn_model<In, Out, std::decay_t<F>> fn(F&& f) {
+  return {std::forward<F>(f)};
+}
+
+namespace detail {
+template <class Sig> struct signature_of;
+template <class R, class A> struct signature_of<R (*)(A)> { using in = std::remove_cvref_t<A>; using out = R; };
+template <class R, class A> struct signature_of<R (*)(A) noexcept> : signature_of<R (*)(A)> {};
+template <class C, class R, class A> struct signature_of<R (C::*)(A) const> : signature_of<R (*)(A)> {};
+template <class C, class R, class A> struct signature_of<R (C::*)(A) const noexcept> : signature_of<R (*)(A)> {};
+template <class F> struct callable_signature : signature_of<decltype(&F::operator())> {};
+}  // namespace detail
+
+/// A model from a plain function `Out f(const In&)` (or taking In by value): types deduced.
+template <class R, class A>
+  requires tensor<std::remove_cvref_t<A>> && model_output<R>
+constexpr fn_model<std::remove_cvref_t<A>, R, R (*)(A)> fn(R (*f)(A)) {
+  return {f};
+}
+
+/// A model from a non-generic lambda or function object: types deduced from its call operator.
+template <class F, class Sig = detail::callable_signature<std::decay_t<F>>>
+  requires tensor<typename Sig::in> && model_output<typename Sig::out>
+constexpr fn_model<typename Sig::in, typename Sig::out, std::decay_t<F>> fn(F&& f) {
+  return {std::forward<F>(f)};
+}
+
+/// Model M with a run-time name, shown in error paths ("sequence[1] \"fold\"") and descriptions.
+template <model M>
+struct named_model {
+  using input_type = input_t<M>;
+  using output_type = output_t<M>;
+  std::string_view name;
+  [[no_unique_address]] M model;
+  /// Calls the wrapped model unchanged.
+  WEFT_INLINE output_type operator()(const input_type& x) const { return detail::unwrap(model)(x); }
+};
+
+/// Gives model m a name. The name must outlive the model: pass a string literal.
+template <std::size_t N, class M>
+  requires model<std::decay_t<M>>
+constexpr named_model<std::decay_t<M>> named(const char (&name)[N], M&& m) {
+  return {std::string_view(name, N - 1), std::forward<M>(m)};
+}
+
+}  // namespace weft
+
+#endif  // WEFT_MODEL_HPP

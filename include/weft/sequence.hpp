@@ -1,0 +1,329 @@
+// weft/sequence.hpp - weft::sequence and operator|: models in series.
+//
+// Contract:
+//   weft::sequence(a, b, c) is a model of type weft::sequence<A, B, C>: its input_type is a's, its
+//   output_type c's, and calling it passes each stage's output to the next stage's input through the
+//   bridge weft::conversion chose (identity, view, copy, or a checked view or copy). Every connection
+//   is judged when the sequence is built; a bad one fails to compile with one error naming the stage
+//   (weft::detail::sequence_stage<I>, I the receiving stage) and both specs.
+//   `a | b | c` builds the same sequence<A, B, C>, flattening a sequence on its left, so weft::get<2>(p)
+//   is c; the right operand is appended as one stage, and weft::sequence(a, weft::sequence(b, c))
+//   keeps its nesting. `model | adapter` binds the adapter to the output on its left.
+//   operator| is found by argument-dependent lookup when an operand is a weft type; to compose two
+//   models of your own types write `using weft::operator|;` or weft::sequence(a, b).
+//   Stages are stored as decayed copies (moved from rvalues; std::ref(m) borrows m); empty stages take
+//   no space. Each stage's output is materialised as its output_type.
+//   Errors: a weft::error raised inside stage I gains the path segment "sequence[I]" (with the stage's
+//   name, if given) on its way out; any other exception passes through unchanged. Calls are const and
+//   thread-safe when the stages' calls are; a failed call changes no stage.
+//   Cost: no allocation, virtual call or copy beyond what the bridges name; weft's layers are forced inline.
+//   Example:  auto p = scaler{} | weft::fn<In, Out>(relu) | weft::cast<double>;  auto y = p(x);
+#ifndef WEFT_SEQUENCE_HPP
+#define WEFT_SEQUENCE_HPP
+
+#include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
+
+#include <cstddef>
+#include <cstdlib>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "adapters.hpp"
+#include "convert.hpp"
+#include "detail/config.hpp"
+#include "detail/stages.hpp"
+#include "detail/type_name.hpp"
+#include "errors.hpp"
+#include "model.hpp"
+#include "strict.hpp"
+
+namespace weft {
+
+template <class... Stages>
+class sequence;
+
+namespace detail {
+
+template <class T> struct is_sequence : std::false_type {};
+template <class... S> struct is_sequence<sequence<S...>> : std::true_type {};
+
+/// Placeholder a failed `|` returns after its one diagnostic, so that later `|` stay silent.
+/// Its call operator is declared and never defined: a program holding one never compiled.
+template <class In, class Out>
+struct broken_pipeline {
+  using input_type = In;
+  using output_type = Out;
+  output_type operator()(const input_type&) const;
+};
+template <class T> struct is_broken : std::false_type {};
+template <class In, class Out> struct is_broken<broken_pipeline<In, Out>> : std::true_type {};
+template <class T> inline constexpr bool is_broken_v = is_broken<std::remove_cvref_t<T>>::value;
+
+template <class M, bool = model_like<M>> struct io_or_none { using input_type = void; using output_type = void; };
+template <class M> struct io_or_none<M, true> {
+  using input_type = typename unwrap_t<M>::input_type;
+  using output_type = typename unwrap_t<M>::output_type;
+};
+
+template <class U, bool = model_like<U>>
+struct non_model_diagnostic {
+  template <class W> using type = std::conditional_t<adapter<U>, adapter_starts_pipeline<U>, not_a_model<W, U>>;
+};
+template <class U>
+struct non_model_diagnostic<U, true> {
+  using in = typename U::input_type;
+  using out = typename U::output_type;
+  static constexpr bool eigen = (!tensor<in> && names_start_with<in>("Eigen::")) || (!tensor<out> && names_start_with<out>("Eigen::"));
+  static constexpr bool xtensor = (!tensor<in> && names_start_with<in>("xt::")) || (!tensor<out> && names_start_with<out>("xt::"));
+  template <class W>
+  using type = std::conditional_t<eigen, eigen_header_missing<W, U>,
+                                  std::conditional_t<xtensor, xtensor_header_missing<W, U>, not_a_model<W, U>>>;
+};
+
+/// The diagnostic for stage M at Where that is not a model (names a missing backend header when
+/// its types come from a backend weft was not told about).
+template <class Where, class M>
+using not_model_diagnostic = typename non_model_diagnostic<unwrap_t<M>>::template type<Where>;
+
+/// The diagnostic for the link into stage I, from a From to a stage taking To.
+template <std::size_t I, class From, class To>
+using link_diagnostic = std::conditional_t<is_optional<From>::value, stage_may_decline<sequence_stage<I - 1>, From>,
+                                           connection_diagnostic<sequence_stage<I>, From, To>>;
+
+template <class From, class To>
+inline constexpr bool link_ok = !is_optional<From>::value && connects_v<From, To>;
+
+/// Index of the first stage whose incoming link is bad (sizeof...(S) when all are good).
+template <class... S>
+constexpr std::size_t first_bad_link() noexcept {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    constexpr bool ok[] = {true, link_ok<output_t<nth_t<I, S...>>, input_t<nth_t<I + 1, S...>>>...};
+    std::size_t i = 1;
+    while (i < sizeof...(S) && ok[i]) ++i;
+    return i;
+  }(std::make_index_sequence<sizeof...(S) - 1>{});
+}
+
+/// First index in S... that is not a model (sizeof...(S) when all are).
+template <class... S>
+constexpr std::size_t first_non_model() noexcept {
+  constexpr bool is_model[] = {(model<S> && !is_broken_v<S>)...};
+  std::size_t i = 0;
+  while (i < sizeof...(S) && is_model[i]) ++i;
+  return i;
+}
+
+/// sequence<S...> is well formed: every stage a model, every link connects.
+template <class... S>
+constexpr bool sequence_ok() noexcept {
+  if constexpr (first_non_model<S...>() < sizeof...(S)) return false;
+  else return first_bad_link<S...>() == sizeof...(S);
+}
+
+}  // namespace detail
+
+/// Models in series; see the header comment. Built by weft::sequence(...) or operator|.
+template <class... Stages>
+class sequence {
+  static_assert(sizeof...(Stages) >= 1, "weft: sequence: give at least one stage");
+  static constexpr std::size_t n = sizeof...(Stages);
+  using first = detail::nth_t<0, Stages...>;
+  using last = detail::nth_t<n - 1, Stages...>;
+  static constexpr bool well_formed = detail::sequence_ok<Stages...>();
+
+ public:
+  /// The first stage's input type.
+  using input_type = typename detail::io_or_none<first>::input_type;
+  /// The last stage's output type.
+  using output_type = typename detail::io_or_none<last>::output_type;
+  /// Number of stages.
+  static constexpr std::size_t size = n;
+  /// Name shown in error paths and descriptions.
+  static constexpr std::string_view combinator_name = "sequence";
+
+  /// Stores the stages (moved from rvalues) and judges every connection at compile time.
+  template <class... A>
+    requires(sizeof...(A) == sizeof...(Stages) && (std::is_constructible_v<Stages, A &&> && ...))
+  constexpr explicit(sizeof...(Stages) == 1) sequence(A&&... stages) : boxes_(std::forward<A>(stages)...) {
+    constexpr std::size_t bad_stage = detail::first_non_model<Stages...>();
+    if constexpr ((detail::is_broken_v<Stages> || ...)) {
+      // already diagnosed where it broke
+    } else if constexpr (bad_stage < n) {
+      (void)detail::not_model_diagnostic<detail::sequence_stage<bad_stage>, detail::nth_t<bad_stage, Stages...>>{};
+    } else if constexpr (constexpr std::size_t bad = detail::first_bad_link<Stages...>(); bad < n) {
+      (void)detail::link_diagnostic<bad, output_t<detail::nth_t<bad - 1, Stages...>>, input_t<detail::nth_t<bad, Stages...>>>{};
+    }
+  }
+
+  /// Stores stages whose connections operator| judged already.
+  template <class... A>
+  constexpr sequence(detail::prejudged_t, A&&... stages) : boxes_(std::forward<A>(stages)...) {}
+
+  /// Runs every stage in order. Throws what a stage throws; a weft::error gains this stage's segment.
+  WEFT_INLINE output_type operator()(const input_type& x) const {
+    if constexpr (well_formed) return run<0>(x);
+    else std::abort();  // unreachable: a mis-wired sequence failed to compile where it was built
+  }
+
+  /// Stage I as stored (a std::reference_wrapper when given as std::ref).
+  template <std::size_t I> constexpr auto& stored() & noexcept { return detail::box_get<I>(boxes_); }
+  template <std::size_t I> constexpr const auto& stored() const& noexcept { return detail::box_get<I>(boxes_); }
+  template <std::size_t I> constexpr auto&& stored() && noexcept { return detail::box_get<I>(std::move(boxes_)); }
+
+ private:
+  template <std::size_t I, class X>
+  WEFT_INLINE output_type run(X& x) const {
+    if constexpr (I + 1 == n) {
+      return call_stage<I>(x);
+    } else {
+      auto y = call_stage<I>(x);
+      return run<I + 1>(y);
+    }
+  }
+
+  template <std::size_t I, class X>
+  WEFT_INLINE output_t<detail::nth_t<I, Stages...>> call_stage(X& x) const {
+    using stage = detail::nth_t<I, Stages...>;
+    const auto& m = detail::unwrap(detail::box_get<I>(boxes_));
+    try {
+      const detail::bridge<X, input_t<stage>> arg(x);
+      return m(arg.get());
+    } catch (error& e) {
+      e.add_outer(detail::segment(combinator_name, I, model_traits<stage>::given_name(m)));
+      throw;
+    }
+  }
+
+  detail::stage_boxes<std::index_sequence_for<Stages...>, Stages...> boxes_;
+};
+
+/// weft::sequence(a, b, c) stores decayed copies: sequence<A, B, C>.
+template <class... M>
+sequence(M&&...) -> sequence<std::decay_t<M>...>;
+
+/// Stage I of a sequence, unwrapped (to read or change its weights).
+template <std::size_t I, class... S>
+constexpr auto& get(sequence<S...>& s) noexcept { return detail::unwrap(s.template stored<I>()); }
+template <std::size_t I, class... S>
+constexpr const auto& get(const sequence<S...>& s) noexcept { return detail::unwrap(s.template stored<I>()); }
+
+namespace detail {
+
+template <class L>
+inline constexpr std::size_t stages_in = 1;
+template <class... S>
+inline constexpr std::size_t stages_in<sequence<S...>> = sizeof...(S);
+
+template <class L, class R, std::size_t... I>
+WEFT_INLINE constexpr auto append(L&& l, R&& r, std::index_sequence<I...>) {
+  using left = std::remove_cvref_t<L>;
+  if constexpr (is_sequence<left>::value) {
+    return sequence<std::remove_cvref_t<decltype(std::forward<L>(l).template stored<I>())>..., std::decay_t<R>>(
+        prejudged, std::forward<L>(l).template stored<I>()..., std::forward<R>(r));
+  } else {
+    return sequence<left, std::decay_t<R>>(prejudged, std::forward<L>(l), std::forward<R>(r));
+  }
+}
+
+/// An operand that makes a misuse of | weft's to diagnose.
+template <class T>
+concept weft_operand = model_like<T> || adapter<T> || is_broken_v<T>;
+
+template <class L, class R>
+concept pipe_ok = model<std::remove_cvref_t<L>> && !is_broken_v<L> && !is_broken_v<R> &&
+                  (model<std::remove_cvref_t<R>> || adapter<std::remove_cvref_t<R>>);
+
+}  // namespace detail
+
+namespace detail {
+
+template <class... T> struct first_non_void { using type = void; };
+template <class H, class... T> struct first_non_void<H, T...> {
+  using type = std::conditional_t<std::is_void_v<H>, typename first_non_void<T...>::type, H>;
+};
+
+template <std::size_t I, class... S>
+struct sequence_stage_copy {
+  using inside = typename implicit_copy<unwrap_t<nth_t<I, S...>>>::type;
+  using into = copy_link_t<sequence_stage<I>, output_t<nth_t<I - 1, S...>>, input_t<nth_t<I, S...>>>;
+  using type = typename first_non_void<into, inside>::type;
+};
+template <class... S>
+struct sequence_stage_copy<0, S...> {
+  using type = typename implicit_copy<unwrap_t<nth_t<0, S...>>>::type;
+};
+
+template <class Seq, class... S> struct sequence_copies;
+template <std::size_t... I, class... S>
+struct sequence_copies<std::index_sequence<I...>, S...> {
+  using type = typename first_non_void<typename sequence_stage_copy<I, S...>::type...>::type;
+};
+
+/// The first implicit copy in a sequence: links in order, each stage's inside before the next link.
+template <class... S>
+struct implicit_copy<sequence<S...>> {
+  using type = typename sequence_copies<std::index_sequence_for<S...>, S...>::type;
+};
+
+/// A named model copies where its model copies.
+template <class M>
+struct implicit_copy<named_model<M>> {
+  using type = typename implicit_copy<unwrap_t<M>>::type;
+};
+
+}  // namespace detail
+
+/// `model | model` and `model | adapter`: a sequence, flattening a sequence on the left.
+/// The new connection is judged here; a bad one gives one diagnostic naming the stage.
+template <class L, class R>
+  requires detail::pipe_ok<L, R>
+WEFT_INLINE constexpr auto operator|(L&& l, R&& r) {
+  using left = std::remove_cvref_t<L>;
+  using right = std::remove_cvref_t<R>;
+  using from = output_t<left>;
+  constexpr std::size_t at = detail::stages_in<left>;
+  constexpr auto indices = std::make_index_sequence<at>{};
+  if constexpr (adapter<right>) {
+    if constexpr (!right::template accepts<from>) {
+      (void)typename right::template diagnostic<detail::sequence_stage<at>, from>{};
+      return detail::broken_pipeline<input_t<left>, from>{};
+    } else {
+      return detail::append(std::forward<L>(l), adapter_stage<right, from>{std::forward<R>(r)}, indices);
+    }
+  } else if constexpr (!detail::link_ok<from, input_t<right>>) {
+    (void)detail::link_diagnostic<at, from, input_t<right>>{};
+    return detail::broken_pipeline<input_t<left>, output_t<right>>{};
+  } else {
+    return detail::append(std::forward<L>(l), std::forward<R>(r), indices);
+  }
+}
+
+/// Diagnoses a misuse of |: a non-model operand, an adapter on the left, or an operand after a
+/// mistake already reported (then silent). Never chosen for two valid operands.
+template <class L, class R>
+  requires(!detail::pipe_ok<L, R> && (detail::weft_operand<L> || detail::weft_operand<R>))
+constexpr auto operator|(L&&, R&&) {
+  using left = std::remove_cvref_t<L>;
+  using right = std::remove_cvref_t<R>;
+  if constexpr (detail::is_broken_v<left> || detail::is_broken_v<right>) {
+    using in = typename detail::io_or_none<left>::input_type;
+    using out = std::conditional_t<detail::model_like<right>, typename detail::io_or_none<right>::output_type,
+                                   typename detail::io_or_none<left>::output_type>;
+    return detail::broken_pipeline<in, out>{};
+  } else {
+    if constexpr (!model<left>) (void)detail::not_model_diagnostic<detail::sequence_stage<0>, left>{};
+    else (void)detail::not_model_diagnostic<detail::sequence_stage<detail::stages_in<left>>, right>{};
+    return detail::broken_pipeline<typename detail::io_or_none<left>::input_type,
+                                   typename detail::io_or_none<right>::output_type>{};
+  }
+}
+
+namespace detail {
+// weft's placeholders live here; argument-dependent lookup must find operator| for them too.
+using weft::operator|;
+}  // namespace detail
+
+}  // namespace weft
+
+#endif  // WEFT_SEQUENCE_HPP

@@ -1,0 +1,61 @@
+// weft/strict.hpp - weft::strict: proof that a pipeline never copies implicitly.
+//
+// Contract:
+//   weft::strict(m) returns m (moved or copied) unchanged, and fails to compile when any connection
+//   inside m, at any depth, is an implicit copy (conversion kind copy, or checked then copy). Views,
+//   identities and checked views pass; explicit adapters (cast, reshape) are the user's own copies
+//   and pass. The diagnostic names the first such connection: its combinator and stage, and both specs.
+//   Combinators take part by specialising weft::detail::implicit_copy<M>.
+#ifndef WEFT_STRICT_HPP
+#define WEFT_STRICT_HPP
+
+#include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
+
+#include <type_traits>
+#include <utility>
+
+#include "convert.hpp"
+#include "model.hpp"
+
+namespace weft {
+namespace detail {
+
+/// A connection at Where from From to To (tensor types).
+template <class Where, class From, class To>
+struct link {};
+
+/// The first implicit copy inside model M, as link<Where, From, To>; void when there is none.
+template <class M>
+struct implicit_copy {
+  using type = void;
+};
+
+template <class Where, class From, class To>
+constexpr void diagnose_strict(link<Where, From, To>*) noexcept {
+  (void)implicit_copy_under_strict<Where, spec_t<From>, spec_t<To>>{};
+}
+
+/// link<Where, From, To> when From -> To copies, else void.
+template <class Where, class From, class To>
+using copy_link_t = std::conditional_t<conversion<From, To>::then == conversion_kind::copy, link<Where, From, To>, void>;
+
+}  // namespace detail
+
+/// Type of weft::strict.
+struct strict_t {
+  /// Returns m unchanged; fails to compile if m copies implicitly anywhere.
+  template <class M>
+    requires model<std::remove_cvref_t<M>>
+  constexpr std::remove_cvref_t<M> operator()(M&& m) const {
+    using found = typename detail::implicit_copy<detail::unwrap_t<M>>::type;
+    if constexpr (!std::is_void_v<found>) detail::diagnose_strict(static_cast<found*>(nullptr));
+    return std::forward<M>(m);
+  }
+};
+
+/// Makes every implicit copy in a pipeline a compile error: `auto p = weft::strict(a | b | c);`
+inline constexpr strict_t strict{};
+
+}  // namespace weft
+
+#endif  // WEFT_STRICT_HPP

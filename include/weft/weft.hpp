@@ -1,0 +1,33 @@
+// weft/weft.hpp - everything weft offers, in one include.
+//
+// Map of the headers, in dependency order:
+//   tensor.hpp     tensor_traits, the tensor concept, specs (f32[4]), dyn
+//   errors.hpp     weft::error, shape_error, non_finite_error
+//   convert.hpp    conversion<From, To>, connectable, the bridges
+//   model.hpp      the model concept, model_traits, fn, named
+//   adapters.hpp   cast<T>, reshape<N...>, identity
+//   strict.hpp     strict: no implicit copy anywhere
+//   sequence.hpp   sequence and operator|
+// Backend headers are included when their library is found: eigen.hpp when <Eigen/Core> is
+// available, xtensor.hpp when xtensor is. Include a backend header yourself to require it.
+#ifndef WEFT_WEFT_HPP
+#define WEFT_WEFT_HPP
+
+#include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
+
+#include "adapters.hpp"
+#include "convert.hpp"
+#include "errors.hpp"
+#include "model.hpp"
+#include "sequence.hpp"
+#include "strict.hpp"
+#include "tensor.hpp"
+
+#if __has_include(<Eigen/Core>)
+#include "eigen.hpp"
+#endif
+#if __has_include(<xtensor/xtensor.hpp>) || __has_include(<xtensor/containers/xtensor.hpp>)
+#include "xtensor.hpp"
+#endif
+
+#endif  // WEFT_WEFT_HPP
