@@ -74,7 +74,7 @@ constexpr judgement judge() noexcept {
       return {conversion_kind::incompatible, conversion_kind::incompatible, mismatch::strided_view};
     const bool to_rank_le1 = tt::rank != dyn && tt::rank <= 1;
     const bool can_view = tt::can_view && tf::contiguous && (to_rank_le1 || tf::layout == tt::layout) &&
-                          (tt::views_const || !std::is_const_v<std::remove_reference_t<From>>);
+                          (tt::views_const || !(std::is_const_v<std::remove_reference_t<From>> || tf::views_const));
     const conversion_kind then = can_view ? conversion_kind::view : conversion_kind::copy;
     return {needs_check ? conversion_kind::checked : then, then, mismatch::none};
   }

@@ -123,7 +123,9 @@ template <class R, class A> struct signature_of<R (*)(A)> { using in = std::remo
 template <class R, class A> struct signature_of<R (*)(A) noexcept> : signature_of<R (*)(A)> {};
 template <class C, class R, class A> struct signature_of<R (C::*)(A) const> : signature_of<R (*)(A)> {};
 template <class C, class R, class A> struct signature_of<R (C::*)(A) const noexcept> : signature_of<R (*)(A)> {};
-template <class F> struct callable_signature : signature_of<decltype(&F::operator())> {};
+template <class F, class = void> struct callable_signature {};
+template <class F>
+struct callable_signature<F, std::void_t<decltype(&F::operator())>> : signature_of<decltype(&F::operator())> {};
 }  // namespace detail
 
 /// A model from a plain function `Out f(const In&)` (or taking In by value): types deduced.

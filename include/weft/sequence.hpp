@@ -60,7 +60,10 @@ template <class T> struct is_broken : std::false_type {};
 template <class In, class Out> struct is_broken<broken_pipeline<In, Out>> : std::true_type {};
 template <class T> inline constexpr bool is_broken_v = is_broken<std::remove_cvref_t<T>>::value;
 
-template <class M, bool = model_like<M>> struct io_or_none { using input_type = void; using output_type = void; };
+/// Stand-in type for the input or output of something that is not a model.
+struct unknown_type {};
+
+template <class M, bool = model_like<M>> struct io_or_none { using input_type = unknown_type; using output_type = unknown_type; };
 template <class M> struct io_or_none<M, true> {
   using input_type = typename unwrap_t<M>::input_type;
   using output_type = typename unwrap_t<M>::output_type;
@@ -145,7 +148,7 @@ class sequence {
   /// Stores the stages (moved from rvalues) and judges every connection at compile time.
   template <class... A>
     requires(sizeof...(A) == sizeof...(Stages) && (std::is_constructible_v<Stages, A &&> && ...))
-  constexpr explicit(sizeof...(Stages) == 1) sequence(A&&... stages) : boxes_(std::forward<A>(stages)...) {
+  explicit(sizeof...(Stages) == 1) sequence(A&&... stages) : boxes_(std::forward<A>(stages)...) {
     constexpr std::size_t bad_stage = detail::first_non_model<Stages...>();
     if constexpr ((detail::is_broken_v<Stages> || ...)) {
       // already diagnosed where it broke
@@ -158,7 +161,7 @@ class sequence {
 
   /// Stores stages whose connections operator| judged already.
   template <class... A>
-  constexpr sequence(detail::prejudged_t, A&&... stages) : boxes_(std::forward<A>(stages)...) {}
+  sequence(detail::prejudged_t, A&&... stages) : boxes_(std::forward<A>(stages)...) {}
 
   /// Runs every stage in order. Throws what a stage throws; a weft::error gains this stage's segment.
   WEFT_INLINE output_type operator()(const input_type& x) const {

@@ -30,10 +30,13 @@ struct implicit_copy {
   using type = void;
 };
 
+/// The diagnostic class for an implicit copy found by strict.
+template <class Link>
+struct copy_diagnostic;
 template <class Where, class From, class To>
-constexpr void diagnose_strict(link<Where, From, To>*) noexcept {
-  (void)implicit_copy_under_strict<Where, spec_t<From>, spec_t<To>>{};
-}
+struct copy_diagnostic<link<Where, From, To>> {
+  using type = implicit_copy_under_strict<Where, spec_t<From>, spec_t<To>>;
+};
 
 /// link<Where, From, To> when From -> To copies, else void.
 template <class Where, class From, class To>
@@ -48,7 +51,7 @@ struct strict_t {
     requires model<std::remove_cvref_t<M>>
   constexpr std::remove_cvref_t<M> operator()(M&& m) const {
     using found = typename detail::implicit_copy<detail::unwrap_t<M>>::type;
-    if constexpr (!std::is_void_v<found>) detail::diagnose_strict(static_cast<found*>(nullptr));
+    if constexpr (!std::is_void_v<found>) (void)typename detail::copy_diagnostic<found>::type{};
     return std::forward<M>(m);
   }
 };

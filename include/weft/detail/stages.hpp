@@ -29,7 +29,8 @@ struct stage_boxes;
 template <std::size_t... I, class... M>
 struct stage_boxes<std::index_sequence<I...>, M...> : stage_box<I, M>... {
   template <class... A>
-  constexpr explicit stage_boxes(A&&... a) : stage_box<I, M>{std::forward<A>(a)}... {}
+  // Not constexpr: g++ 12 crashes constant-evaluating [[no_unique_address]] members of empty types.
+  explicit stage_boxes(A&&... a) : stage_box<I, M>{std::forward<A>(a)}... {}
 };
 
 template <std::size_t I, class M>

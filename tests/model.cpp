@@ -1,0 +1,114 @@
+// Tests for weft/model.hpp: the model concept, model_traits, fn and named.
+#include <weft/eigen.hpp>
+#include <weft/model.hpp>
+#include <weft/xtensor.hpp>
+
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <optional>
+#include <tuple>
+
+namespace {
+
+using vec4 = Eigen::Matrix<float, 4, 1>;
+using vec2 = Eigen::Matrix<float, 2, 1>;
+
+struct good {
+  using input_type = vec4;
+  using output_type = vec2;
+  output_type operator()(const input_type& x) const { return x.head<2>(); }
+};
+struct declines {
+  using input_type = vec4;
+  using output_type = std::optional<vec4>;
+  output_type operator()(const input_type& x) const { return x(0) > 0 ? output_type(x) : std::nullopt; }
+};
+struct branches {
+  using input_type = vec4;
+  using output_type = std::tuple<vec4, vec2>;
+  output_type operator()(const input_type& x) const { return {x, x.head<2>()}; }
+};
+struct non_const_call {
+  using input_type = vec4;
+  using output_type = vec4;
+  output_type operator()(const input_type& x) { return x; }
+};
+struct no_types {
+  vec4 operator()(const vec4& x) const { return x; }
+};
+struct wrong_return {
+  using input_type = vec4;
+  using output_type = vec4;
+  int operator()(const input_type&) const { return 0; }
+};
+struct input_not_tensor {
+  using input_type = int;
+  using output_type = vec4;
+  output_type operator()(int) const { return vec4::Zero(); }
+};
+
+vec4 twice(const vec4& x) { return 2.0f * x; }
+vec2 first_two(vec4 x) { return x.head<2>(); }
+
+}  // namespace
+
+// Truth table of the model concept.
+static_assert(weft::model<good>);
+static_assert(weft::model<declines>);
+static_assert(weft::model<branches>);
+static_assert(weft::model<std::reference_wrapper<good>>);
+static_assert(!weft::model<non_const_call>);
+static_assert(!weft::model<no_types>);
+static_assert(!weft::model<wrong_return>);
+static_assert(!weft::model<input_not_tensor>);
+static_assert(!weft::model<int>);
+static_assert(!weft::model<vec4>);
+static_assert(weft::model_output<vec4>);
+static_assert(weft::model_output<std::optional<vec4>>);
+static_assert(weft::model_output<std::tuple<vec4, xt::xtensor<float, 1>>>);
+static_assert(!weft::model_output<std::optional<int>>);
+static_assert(std::is_same_v<weft::input_t<good>, vec4>);
+static_assert(std::is_same_v<weft::output_t<std::reference_wrapper<good>>, vec2>);
+
+TEST_CASE("fn<In, Out> turns a lambda into a model; an empty lambda takes no space") {
+  auto relu = weft::fn<vec4, vec4>([](const vec4& x) -> vec4 { return x.cwiseMax(0.0f); });
+  static_assert(weft::model<decltype(relu)>);
+  static_assert(std::is_empty_v<decltype(relu)>);
+  const vec4 y = relu(vec4(-1, 2, -3, 4));
+  CHECK(y(0) == 0.0f);
+  CHECK(y(1) == 2.0f);
+  CHECK(y(3) == 4.0f);
+}
+
+TEST_CASE("fn deduces types from a function pointer and from a non-generic lambda") {
+  auto a = weft::fn(&twice);
+  static_assert(std::is_same_v<decltype(a)::input_type, vec4>);
+  static_assert(std::is_same_v<decltype(a)::output_type, vec4>);
+  CHECK(a(vec4::Ones())(2) == 2.0f);
+  auto b = weft::fn(&first_two);  // takes its input by value
+  static_assert(std::is_same_v<decltype(b)::input_type, vec4>);
+  static_assert(std::is_same_v<decltype(b)::output_type, vec2>);
+  CHECK(b(vec4(5, 6, 7, 8))(1) == 6.0f);
+  float scale = 3.0f;
+  auto c = weft::fn([scale](const xt::xtensor<float, 1>& x) -> xt::xtensor<float, 1> { return x * scale; });
+  static_assert(std::is_same_v<decltype(c)::input_type, xt::xtensor<float, 1>>);
+  const xt::xtensor<float, 1> x = {1.0f, 2.0f};
+  CHECK(c(x)(1) == 6.0f);
+}
+
+TEST_CASE("named gives a model a run-time name; model_traits reads it") {
+  auto n = weft::named("encoder", good{});
+  static_assert(weft::model<decltype(n)>);
+  CHECK(weft::model_traits<decltype(n)>::name(n) == "encoder");
+  CHECK(weft::model_traits<decltype(n)>::given_name(n) == "encoder");
+  CHECK(n(vec4(1, 2, 3, 4))(1) == 2.0f);
+  CHECK(weft::model_traits<good>::given_name(good{}).empty());
+  CHECK(weft::model_traits<good>::name(good{}).find("good") != std::string_view::npos);
+}
+
+TEST_CASE("a model that may decline returns an empty optional") {
+  declines d;
+  CHECK(d(vec4(1, 0, 0, 0)).has_value());
+  CHECK_FALSE(d(vec4(-1, 0, 0, 0)).has_value());
+}
