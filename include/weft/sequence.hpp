@@ -32,6 +32,7 @@
 #include "adapters.hpp"
 #include "convert.hpp"
 #include "detail/config.hpp"
+#include "detail/combinator.hpp"
 #include "detail/stages.hpp"
 #include "detail/type_name.hpp"
 #include "errors.hpp"
@@ -47,47 +48,6 @@ namespace detail {
 
 template <class T> struct is_sequence : std::false_type {};
 template <class... S> struct is_sequence<sequence<S...>> : std::true_type {};
-
-/// Placeholder a failed `|` returns after its one diagnostic, so that later `|` stay silent.
-/// Its call operator is declared and never defined: a program holding one never compiled.
-template <class In, class Out>
-struct broken_pipeline {
-  using input_type = In;
-  using output_type = Out;
-  output_type operator()(const input_type&) const;
-};
-template <class T> struct is_broken : std::false_type {};
-template <class In, class Out> struct is_broken<broken_pipeline<In, Out>> : std::true_type {};
-template <class T> inline constexpr bool is_broken_v = is_broken<std::remove_cvref_t<T>>::value;
-
-/// Stand-in type for the input or output of something that is not a model.
-struct unknown_type {};
-
-template <class M, bool = model_like<M>> struct io_or_none { using input_type = unknown_type; using output_type = unknown_type; };
-template <class M> struct io_or_none<M, true> {
-  using input_type = typename unwrap_t<M>::input_type;
-  using output_type = typename unwrap_t<M>::output_type;
-};
-
-template <class U, bool = model_like<U>>
-struct non_model_diagnostic {
-  template <class W> using type = std::conditional_t<adapter<U>, adapter_starts_pipeline<U>, not_a_model<W, U>>;
-};
-template <class U>
-struct non_model_diagnostic<U, true> {
-  using in = typename U::input_type;
-  using out = typename U::output_type;
-  static constexpr bool eigen = (!tensor<in> && names_start_with<in>("Eigen::")) || (!tensor<out> && names_start_with<out>("Eigen::"));
-  static constexpr bool xtensor = (!tensor<in> && names_start_with<in>("xt::")) || (!tensor<out> && names_start_with<out>("xt::"));
-  template <class W>
-  using type = std::conditional_t<eigen, eigen_header_missing<W, U>,
-                                  std::conditional_t<xtensor, xtensor_header_missing<W, U>, not_a_model<W, U>>>;
-};
-
-/// The diagnostic for stage M at Where that is not a model (names a missing backend header when
-/// its types come from a backend weft was not told about).
-template <class Where, class M>
-using not_model_diagnostic = typename non_model_diagnostic<unwrap_t<M>>::template type<Where>;
 
 /// The diagnostic for the link into stage I, from a From to a stage taking To.
 template <std::size_t I, class From, class To>
@@ -106,15 +66,6 @@ constexpr std::size_t first_bad_link() noexcept {
     while (i < sizeof...(S) && ok[i]) ++i;
     return i;
   }(std::make_index_sequence<sizeof...(S) - 1>{});
-}
-
-/// First index in S... that is not a model (sizeof...(S) when all are).
-template <class... S>
-constexpr std::size_t first_non_model() noexcept {
-  constexpr bool is_model[] = {(model<S> && !is_broken_v<S>)...};
-  std::size_t i = 0;
-  while (i < sizeof...(S) && is_model[i]) ++i;
-  return i;
 }
 
 /// sequence<S...> is well formed: every stage a model, every link connects.
@@ -186,16 +137,8 @@ class sequence {
   }
 
   template <std::size_t I, class X>
-  WEFT_INLINE output_t<detail::nth_t<I, Stages...>> call_stage(X& x) const {
-    using stage = detail::nth_t<I, Stages...>;
-    const auto& m = detail::unwrap(detail::box_get<I>(boxes_));
-    try {
-      const detail::bridge<X, input_t<stage>> arg(x);
-      return m(arg.get());
-    } catch (error& e) {
-      e.add_outer(detail::segment(combinator_name, I, model_traits<stage>::given_name(m)));
-      throw;
-    }
+  WEFT_INLINE auto call_stage(X& x) const {
+    return detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I);
   }
 
   detail::stage_boxes<std::index_sequence_for<Stages...>, Stages...> boxes_;
@@ -204,12 +147,6 @@ class sequence {
 /// weft::sequence(a, b, c) stores decayed copies: sequence<A, B, C>.
 template <class... M>
 sequence(M&&...) -> sequence<std::decay_t<M>...>;
-
-/// Stage I of a sequence, unwrapped (to read or change its weights).
-template <std::size_t I, class... S>
-constexpr auto& get(sequence<S...>& s) noexcept { return detail::unwrap(s.template stored<I>()); }
-template <std::size_t I, class... S>
-constexpr const auto& get(const sequence<S...>& s) noexcept { return detail::unwrap(s.template stored<I>()); }
 
 namespace detail {
 
@@ -240,11 +177,6 @@ concept pipe_ok = model<std::remove_cvref_t<L>> && !is_broken_v<L> && !is_broken
 }  // namespace detail
 
 namespace detail {
-
-template <class... T> struct first_non_void { using type = void; };
-template <class H, class... T> struct first_non_void<H, T...> {
-  using type = std::conditional_t<std::is_void_v<H>, typename first_non_void<T...>::type, H>;
-};
 
 template <std::size_t I, class... S>
 struct sequence_stage_copy {

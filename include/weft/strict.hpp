@@ -38,6 +38,12 @@ struct copy_diagnostic<link<Where, From, To>> {
   using type = implicit_copy_under_strict<Where, spec_t<From>, spec_t<To>>;
 };
 
+/// The first of T... that is not void (void when all are).
+template <class... T> struct first_non_void { using type = void; };
+template <class H, class... T> struct first_non_void<H, T...> {
+  using type = std::conditional_t<std::is_void_v<H>, typename first_non_void<T...>::type, H>;
+};
+
 /// link<Where, From, To> when From -> To copies, else void.
 template <class Where, class From, class To>
 using copy_link_t = std::conditional_t<conversion<From, To>::then == conversion_kind::copy, link<Where, From, To>, void>;

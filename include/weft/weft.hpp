@@ -8,6 +8,7 @@
 //   adapters.hpp   cast<T>, reshape<N...>, identity
 //   strict.hpp     strict: no implicit copy anywhere
 //   sequence.hpp   sequence and operator|
+//   fan_out.hpp    fan_out: one input to every branch
 // Backend headers are included when their library is found: eigen.hpp when <Eigen/Core> is
 // available, xtensor.hpp when xtensor is. Include a backend header yourself to require it.
 #ifndef WEFT_WEFT_HPP
@@ -18,6 +19,7 @@
 #include "adapters.hpp"
 #include "convert.hpp"
 #include "errors.hpp"
+#include "fan_out.hpp"
 #include "model.hpp"
 #include "sequence.hpp"
 #include "strict.hpp"

@@ -3,7 +3,7 @@
 // expect-head: sequence_stage<73>
 // expect-head: f32<4>
 // expect-head: f64<4>
-// expect: weft: a stage's output scalar type differs
+// expect: weft: the scalar type arriving at this stage differs
 // max-lines: 12
 #include <weft/eigen.hpp>
 #include <weft/sequence.hpp>

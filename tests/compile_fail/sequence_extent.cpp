@@ -3,7 +3,7 @@
 // expect-head: sequence_stage<2>
 // expect-head: f32<4>
 // expect-head: f32<3>
-// expect: weft: a stage's output static extents differ
+// expect: weft: a static extent arriving at this stage differs
 // max-lines: 12
 #include <weft/eigen.hpp>
 #include <weft/sequence.hpp>

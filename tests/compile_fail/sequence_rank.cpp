@@ -3,7 +3,7 @@
 // expect-head: sequence_stage<1>
 // expect-head: f32<4>
 // expect-head: f32<2, 2>
-// expect: weft: a stage's output rank differs[^\n]*insert weft::reshape<N...>
+// expect: weft: the rank arriving at this stage differs[^\n]*insert weft::reshape<N...>
 // max-lines: 12
 #include <weft/eigen.hpp>
 #include <weft/sequence.hpp>

@@ -21,9 +21,17 @@ inline constexpr bool never = false;
 template <std::size_t I>
 struct sequence_stage {};
 
-/// WHERE: the adapter bound at stage I of a sequence.
+/// WHERE: branch I of a fan_out.
 template <std::size_t I>
-struct sequence_adapter {};
+struct fan_out_branch {};
+
+/// WHERE: branch I of an ensemble.
+template <std::size_t I>
+struct ensemble_branch {};
+
+/// WHERE: branch I of a fallback.
+template <std::size_t I>
+struct fallback_branch {};
 
 // ---------------------------------------------------------------------------------------------
 // READ THIS IF YOUR COMPILE BREAKS HERE: the first template argument says where the mistake is,
@@ -33,22 +41,22 @@ struct sequence_adapter {};
 template <class Where, class From, class To>
 struct scalar_mismatch {
   static_assert(never<Where, From, To>,
-                "weft: a stage's output scalar type differs from the next stage's input; "
-                "insert weft::cast<T> between them");
+                "weft: the scalar type arriving at this stage differs from its input_type's; "
+                "insert weft::cast<T> before it");
 };
 
 template <class Where, class From, class To>
 struct rank_mismatch {
   static_assert(never<Where, From, To>,
-                "weft: a stage's output rank differs from the next stage's input; "
-                "insert weft::reshape<N...> between them");
+                "weft: the rank arriving at this stage differs from its input_type's; "
+                "insert weft::reshape<N...> before it");
 };
 
 template <class Where, class From, class To>
 struct extent_mismatch {
   static_assert(never<Where, From, To>,
-                "weft: a stage's output static extents differ from the next stage's input; "
-                "fix the models' sizes or insert weft::reshape<N...>");
+                "weft: a static extent arriving at this stage differs from its input_type's; "
+                "fix the models' sizes or insert weft::reshape<N...> before it");
 };
 
 template <class Where, class From, class To>
@@ -117,6 +125,14 @@ struct reshape_rank_unsupported {
   static_assert(never<Where, From, To>,
                 "weft: reshape: Eigen holds ranks 1 and 2 only; reshape to rank 1 or 2, or use xtensor");
 };
+
+// --- fan_out ----------------------------------------------------------------------------------
+
+// --- ensemble and its reducers -----------------------------------------------------------------
+
+// --- fallback and its conditions ---------------------------------------------------------------
+
+// --- adapters (concat, softmax, argmax, normalize, check_finite) and batched --------------------
 
 }  // namespace weft::detail
 
