@@ -118,8 +118,8 @@ struct spec_of_extents<S, extents<E...>> { using type = typename scalar_spec<S, 
 template <class T, class Tr = tensor_traits<std::remove_cvref_t<T>>>
 struct spec_type {
   using base = typename spec_of_extents<typename Tr::scalar_type, typename Tr::extents_type>::type;
-  using type = std::conditional_t<Tr::rank == dyn, any_rank<base>,
-                                  std::conditional_t<Tr::layout == layout::col_major, col_major<base>, base>>;
+  using ranked = std::conditional_t<Tr::rank == dyn, any_rank<base>, base>;
+  using type = std::conditional_t<Tr::layout == layout::col_major, col_major<ranked>, ranked>;
 };
 
 template <class S>

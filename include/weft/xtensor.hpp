@@ -163,22 +163,27 @@ struct tensor_traits<xt::xarray_container<EC, L, SC, Tag>>
 };
 
 /// xt::xtensor_adaptor over a non-owning buffer: a view of rank N, every extent dynamic.
+/// xt::adapt(p, ...) with an lvalue pointer stores a reference to p (CP = T*&): still a tensor,
+/// but weft never builds one (it would refer to a pointer that dies), so it cannot be an input view.
 template <class CP, class A, std::size_t N, xt::layout_type L, class Tag>
   requires(L != xt::layout_type::dynamic && L != xt::layout_type::any)
 struct tensor_traits<xt::xtensor_adaptor<xt::xbuffer_adaptor<CP, xt::no_ownership, A>, N, L, Tag>>
-    : detail::xt_common<std::remove_const_t<std::remove_pointer_t<CP>>, typename detail::dyn_extents<N>::type,
-                        detail::xt_layout<L, static_cast<std::ptrdiff_t>(N)>, static_cast<std::ptrdiff_t>(N)>,
+    : detail::xt_common<std::remove_const_t<std::remove_pointer_t<std::remove_reference_t<CP>>>,
+                        typename detail::dyn_extents<N>::type, detail::xt_layout<L, static_cast<std::ptrdiff_t>(N)>,
+                        static_cast<std::ptrdiff_t>(N)>,
       detail::xt_access<xt::xtensor_adaptor<xt::xbuffer_adaptor<CP, xt::no_ownership, A>, N, L, Tag>> {
   using self = xt::xtensor_adaptor<xt::xbuffer_adaptor<CP, xt::no_ownership, A>, N, L, Tag>;
-  using scalar = std::remove_const_t<std::remove_pointer_t<CP>>;
+  using pointer = std::remove_reference_t<CP>;
+  using scalar = std::remove_const_t<std::remove_pointer_t<pointer>>;
   static constexpr bool owns_memory = false;
   static constexpr bool contiguous = true;
-  static constexpr bool can_view = true;
-  static constexpr bool views_const = std::is_const_v<std::remove_pointer_t<CP>>;
+  static constexpr bool can_view = !std::is_reference_v<CP>;
+  static constexpr bool views_const = std::is_const_v<std::remove_pointer_t<pointer>>;
   using owning_type = xt::xtensor<scalar, N, L>;
-  using pointer = CP;
   /// A view of the given extents over dense memory at p, in this type's layout. Never allocates.
-  WEFT_INLINE static self view(pointer p, const detail::dims& d) noexcept {
+  WEFT_INLINE static self view(pointer p, const detail::dims& d) noexcept
+    requires(can_view)
+  {
     typename self::shape_type shape;
     for (std::size_t i = 0; i < N; ++i) shape[i] = static_cast<std::size_t>(d[i]);
     return self(typename self::storage_type(p, static_cast<std::size_t>(d.size())), shape);
