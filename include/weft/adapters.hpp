@@ -1,9 +1,12 @@
-// weft/adapters.hpp - explicit adapters: cast<T>, reshape<N...>, identity.
+// weft/adapters.hpp - explicit adapters: cast<T>, reshape<N...>, identity, concat, softmax, argmax,
+// normalize, check_finite.
 //
 // Contract:
 //   An adapter is not a model by itself: `model | adapter` binds it to the output type on its left,
 //   and the bound stage, weft::adapter_stage<A, In>, is a model. An adapter cannot start a pipeline.
-//   Each adapter is an inline constexpr object (a variable template where parameterised).
+//   Each adapter is an inline constexpr object (a variable template where parameterised). A rejected
+//   input fails to compile where `|` binds the adapter, with one weft diagnostic naming the stage
+//   (weft::detail::sequence_stage<I>) and the spec. docs/adapters.md has every adapter's semantics.
 //   - weft::cast<T>: the same tensor with scalar T (static_cast per element); same backend, extents
 //     and layout; an owning type. One pass; allocates only for dynamic extents.
 //   - weft::reshape<N...>: the same elements in row-major (C) index order, as NumPy and PyTorch do,
@@ -11,16 +14,45 @@
 //     A static element count that differs fails to compile; a dynamic one that differs throws
 //     weft::shape_error. Eigen holds ranks 1 and 2 only (a 1 x N or N x 1 result is a vector).
 //   - weft::identity: the same tensor, materialised as its owning type (a copy).
+//   - weft::concat: after a fan_out, joins its std::tuple of rank-1 outputs (either backend, one
+//     scalar type) into one rank-1 tensor of the first part's backend, in branch order. Its static
+//     extent is the sum of the parts' (dyn when any part's is dyn), known at compile time.
+//   - weft::softmax: exp(x - max(x)) / sum, over a rank-1 floating-point tensor; same owning type.
+//   - weft::argmax: the index of the largest element of a rank-1 tensor, the lowest index on ties,
+//     the first NaN if any (as torch.argmax and numpy.argmax); a one-element rank-1 std::int64_t
+//     tensor of the input's backend (Eigen::Matrix<std::int64_t, 1, 1>,
+//     xt::xtensor_fixed<std::int64_t, xt::xshape<1>>). An empty input throws weft::shape_error.
+//   - weft::normalize: x / sum(x), over a rank-1 floating-point tensor; same owning type. A sum of
+//     exactly zero throws weft::error (the unit sum is undefined); NaN and infinity pass through.
+//   - weft::check_finite: the same tensor (any rank), as its owning type; throws
+//     weft::non_finite_error naming the spec and the flat row-major index of the first NaN or
+//     infinity. Integer tensors always pass.
+//   A rank-2 (or higher) input to softmax, argmax or normalize fails to compile: apply them per
+//   sample inside weft::batched. An xt::xarray (rank known at run time) is accepted and must hold
+//   rank 1 at run time, else weft::shape_error. Softmax and normalize reject integer scalars.
+//   Inside a sequence, a weft::error raised by an adapter gains the stage's path ("sequence[2]").
+//   Cost: one pass over the elements (two or three for softmax and normalize), no allocation for
+//   fixed extents, none beyond the output for dynamic ones.
 //   Adapters are stateless and thread-safe.
+//   Example:  auto p = weft::fan_out(enc_a, enc_b) | weft::concat | head | weft::softmax | weft::argmax;
 #ifndef WEFT_ADAPTERS_HPP
 #define WEFT_ADAPTERS_HPP
 
 #include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
 
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "convert.hpp"
 #include "detail/config.hpp"
+#include "detail/copy.hpp"
+#include "detail/finite.hpp"
+#include "detail/stages.hpp"
 #include "errors.hpp"
 #include "model.hpp"
 #include "tensor.hpp"
@@ -40,6 +72,13 @@ struct adapter_stage {
   /// Applies the adapter; throws what the adapter documents (shape_error for a bad reshape).
   WEFT_INLINE output_type operator()(const In& x) const { return A::apply(x); }
 };
+
+namespace detail {
+// An adapter stage takes exactly the value on its left, which its adapter accepted: a model even
+// when that value is not a tensor (concat over a fan_out's std::tuple).
+template <class A, class In>
+inline constexpr bool bound_stage<adapter_stage<A, In>> = true;
+}  // namespace detail
 
 /// Adapter type of weft::cast<T>.
 template <class T>
@@ -124,6 +163,407 @@ struct identity_t {
 
 /// Passes the value on unchanged (as its owning type): `model | weft::identity`.
 inline constexpr identity_t identity{};
+
+// ---------------------------------------------------------------------------------------------
+// concat, softmax, argmax, normalize, check_finite: declarations first, details below.
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+
+/// Why an adapter over one rank-1 tensor rejects In: 0 it does not, 1 not a tensor, 2 rank, 3 scalar.
+template <class In, bool Floating>
+constexpr int rank1_problem() noexcept {
+  if constexpr (!tensor<In>) return 1;
+  else if constexpr (rank_v<In> != 1 && rank_v<In> != dyn) return 2;
+  else if constexpr (Floating && !std::is_floating_point_v<scalar_t<In>>) return 3;
+  else return 0;
+}
+
+template <int Problem>
+struct rank1_diagnostic_select {
+  template <class W, class A, class In> using type = no_diagnostic;
+};
+template <>
+struct rank1_diagnostic_select<1> {
+  template <class W, class A, class In> using type = not_a_tensor<W, In>;
+};
+template <>
+struct rank1_diagnostic_select<2> {
+  template <class W, class A, class In> using type = adapter_needs_rank1<W, A, spec_t<In>>;
+};
+template <>
+struct rank1_diagnostic_select<3> {
+  template <class W, class A, class In> using type = adapter_needs_floating_point<W, A, spec_t<In>>;
+};
+
+/// The diagnostic for adapter A rejecting In at Where (no_diagnostic when it accepts In).
+template <class Where, class A, class In, bool Floating>
+using rank1_diagnostic = typename rank1_diagnostic_select<rank1_problem<In, Floating>()>::template type<Where, A, In>;
+
+/// Why concat rejects In: problem 0 it does not, 1 not a non-empty std::tuple, 2 a part is not a
+/// rank-1 tensor, 3 a part's scalar differs from the first's; `part` is the offending part's index.
+template <class In>
+struct concat_judgement;
+
+/// The static extent of a rank-1 tensor type (weft::dyn when known only at run time).
+template <class T>
+inline constexpr std::ptrdiff_t extent0_v = tensor_traits<std::remove_cvref_t<T>>::extents_type::values[0];
+
+template <class In>
+struct concat_output;
+
+}  // namespace detail
+
+/// Adapter type of weft::concat.
+struct concat_t {
+  using weft_adapter = void;
+  template <class In>
+  static constexpr bool accepts = detail::concat_judgement<In>::problem == 0;
+  /// A rank-1 owning tensor of the first part's backend; extent the sum of the parts' (dyn if any is).
+  template <class In>
+  using output = typename detail::concat_output<In>::type;
+  template <class Where, class In>
+  using diagnostic = typename detail::concat_judgement<In>::template diagnostic<Where, In>;
+  /// Copies every part in order; allocates only when the sum is dynamic. Never throws for fixed parts.
+  template <class In>
+  WEFT_INLINE static output<In> apply(const In& parts);
+};
+
+/// Joins a fan_out's rank-1 outputs into one vector: `weft::fan_out(a, b) | weft::concat`.
+inline constexpr concat_t concat{};
+
+/// Adapter type of weft::softmax.
+struct softmax_t {
+  using weft_adapter = void;
+  template <class In>
+  static constexpr bool accepts = detail::rank1_problem<In, true>() == 0;
+  /// The input's owning type (same backend, scalar and extents).
+  template <class In>
+  using output = typename tensor_traits<In>::owning_type;
+  template <class Where, class In>
+  using diagnostic = detail::rank1_diagnostic<Where, softmax_t, In, true>;
+  /// exp(x - max(x)) / sum; NaN or infinity in x gives NaN. Throws shape_error for an xarray of rank != 1.
+  template <class In>
+  WEFT_INLINE static output<In> apply(const In& x);
+};
+
+/// Numerically stable softmax of a rank-1 tensor: `model | weft::softmax`.
+inline constexpr softmax_t softmax{};
+
+/// Adapter type of weft::argmax.
+struct argmax_t {
+  using weft_adapter = void;
+  template <class In>
+  static constexpr bool accepts = detail::rank1_problem<In, false>() == 0;
+  /// One std::int64_t in a rank-1 tensor of extent 1, of the input's backend (and Eigen family).
+  template <class In>
+  using output = typename tensor_traits<In>::template rebind<std::int64_t, extents<1>, layout::none>;
+  template <class Where, class In>
+  using diagnostic = detail::rank1_diagnostic<Where, argmax_t, In, false>;
+  /// Lowest index of the maximum; the first NaN wins. Throws shape_error when x is empty.
+  template <class In>
+  WEFT_INLINE static output<In> apply(const In& x);
+};
+
+/// Index of the largest element, ties to the lowest index: `model | weft::argmax`.
+inline constexpr argmax_t argmax{};
+
+/// Adapter type of weft::normalize.
+struct normalize_t {
+  using weft_adapter = void;
+  template <class In>
+  static constexpr bool accepts = detail::rank1_problem<In, true>() == 0;
+  /// The input's owning type (same backend, scalar and extents).
+  template <class In>
+  using output = typename tensor_traits<In>::owning_type;
+  template <class Where, class In>
+  using diagnostic = detail::rank1_diagnostic<Where, normalize_t, In, true>;
+  /// x / sum(x). Throws weft::error when the sum is exactly zero.
+  template <class In>
+  WEFT_INLINE static output<In> apply(const In& x);
+};
+
+/// Scales a rank-1 tensor to unit sum: `model | weft::normalize`.
+inline constexpr normalize_t normalize{};
+
+/// Adapter type of weft::check_finite.
+struct check_finite_t {
+  using weft_adapter = void;
+  template <class In>
+  static constexpr bool accepts = tensor<In>;
+  /// The input's owning type.
+  template <class In>
+  using output = typename tensor_traits<In>::owning_type;
+  template <class Where, class In>
+  using diagnostic = detail::not_a_tensor<Where, In>;
+  /// Throws non_finite_error at the first NaN or infinity; else returns the value (a copy).
+  template <class In>
+  WEFT_INLINE static output<In> apply(const In& x);
+};
+
+/// Throws weft::non_finite_error unless every element is finite: `model | weft::check_finite`.
+inline constexpr check_finite_t check_finite{};
+
+// ---------------------------------------------------------------------------------------------
+// Details
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+
+/// Run-time extents of a rank-1 tensor of n elements.
+WEFT_INLINE constexpr dims vector_dims(std::ptrdiff_t n) noexcept {
+  dims d;
+  d.rank = 1;
+  d[0] = n;
+  return d;
+}
+
+/// The elements of a rank-1 tensor, read through its stride. Never allocates.
+template <class S>
+struct rank1_span {
+  const S* data;
+  std::ptrdiff_t stride;
+  std::ptrdiff_t size;
+  WEFT_INLINE const S& operator[](std::ptrdiff_t i) const noexcept { return data[i * stride]; }
+};
+
+template <class In>
+[[noreturn, gnu::noinline, gnu::cold]] void throw_not_rank1(const dims& d) {
+  spec_text expected;
+  expected.append(scalar_name<scalar_t<In>>());
+  expected.append("[?]");
+  throw shape_error(expected.view(), actual_spec_name<In>(d));
+}
+
+/// x's elements; an xt::xarray must hold rank 1 at run time (else shape_error).
+template <class In>
+WEFT_INLINE rank1_span<scalar_t<In>> rank1_of(const In& x) {
+  using tr = tensor_traits<In>;
+  if constexpr (tr::rank == dyn) {
+    const dims d = tr::extents_of(x);
+    if (d.rank != 1) throw_not_rank1<In>(d);
+    return {tr::data(x), tr::strides_of(x)[0], d[0]};
+  } else {
+    constexpr std::ptrdiff_t n = tr::extents_type::values[0];
+    const std::ptrdiff_t size = n != dyn ? n : tr::extents_of(x)[0];
+    if constexpr (tr::contiguous) return {tr::data(x), 1, size};
+    else return {tr::data(x), tr::strides_of(x)[0], size};
+  }
+}
+
+template <class In>
+[[noreturn, gnu::noinline, gnu::cold]] void throw_zero_sum(std::ptrdiff_t n) {
+  throw error("error", "normalize: the elements of " + actual_spec_name<In>(vector_dims(n)) +
+                           " sum to zero; a unit sum is undefined");
+}
+
+template <class In>
+[[noreturn, gnu::noinline, gnu::cold]] void throw_empty_argmax() {
+  spec_text expected;
+  expected.append("a non-empty ");
+  expected.append(scalar_name<scalar_t<In>>());
+  expected.append("[?]");
+  throw shape_error(expected.view(), actual_spec_name<In>(vector_dims(0)));
+}
+
+template <class In>
+[[noreturn, gnu::noinline, gnu::cold]] void throw_non_finite(const In& x, std::ptrdiff_t index) {
+  throw non_finite_error(actual_spec_name<In>(tensor_traits<In>::extents_of(x)), index);
+}
+
+template <class T, bool = tensor<T>>
+struct spec_or_type {
+  using type = T;
+};
+template <class T>
+struct spec_or_type<T, true> {
+  using type = spec_t<T>;
+};
+
+template <class T>
+constexpr bool is_rank1_tensor() noexcept {
+  if constexpr (tensor<T>) return rank_v<T> == 1;
+  else return false;
+}
+
+template <int Problem>
+struct concat_diagnostic_select {
+  template <class W, class In, std::size_t Part> using type = no_diagnostic;
+};
+template <>
+struct concat_diagnostic_select<1> {
+  template <class W, class In, std::size_t Part> using type = concat_not_a_tuple<W, typename spec_or_type<In>::type>;
+};
+template <>
+struct concat_diagnostic_select<2> {
+  template <class W, class In, std::size_t Part>
+  using type = concat_part_not_rank1<W, concat_part<Part>, typename spec_or_type<std::tuple_element_t<Part, In>>::type>;
+};
+template <>
+struct concat_diagnostic_select<3> {
+  template <class W, class In, std::size_t Part>
+  using type = concat_scalar_mismatch<W, concat_part<Part>, spec_t<std::tuple_element_t<0, In>>,
+                                      spec_t<std::tuple_element_t<Part, In>>>;
+};
+
+template <class In>
+struct concat_judgement {
+  static constexpr int problem = 1;
+  static constexpr std::size_t part = 0;
+  template <class Where, class I>
+  using diagnostic = typename concat_diagnostic_select<1>::template type<Where, I, 0>;
+};
+
+template <class... T>
+  requires(sizeof...(T) > 0)
+struct concat_judgement<std::tuple<T...>> {
+  static constexpr std::size_t n = sizeof...(T);
+  static constexpr std::size_t bad_rank = [] {
+    constexpr bool ok[] = {is_rank1_tensor<T>()...};
+    std::size_t i = 0;
+    while (i < n && ok[i]) ++i;
+    return i;
+  }();
+  static constexpr std::size_t bad_scalar = [] {
+    if constexpr (bad_rank < n) {
+      return n;
+    } else {
+      constexpr bool ok[] = {std::is_same_v<scalar_t<T>, scalar_t<nth_t<0, T...>>>...};
+      std::size_t i = 0;
+      while (i < n && ok[i]) ++i;
+      return i;
+    }
+  }();
+  static constexpr int problem = bad_rank < n ? 2 : bad_scalar < n ? 3 : 0;
+  static constexpr std::size_t part = bad_rank < n ? bad_rank : bad_scalar < n ? bad_scalar : 0;
+  template <class Where, class I>
+  using diagnostic = typename concat_diagnostic_select<problem>::template type<Where, I, part>;
+};
+
+template <class... T>
+struct concat_output<std::tuple<T...>> {
+  using first = nth_t<0, T...>;
+  static constexpr std::ptrdiff_t total = ((extent0_v<T> == dyn) || ...) ? dyn : (extent0_v<T> + ...);
+  using type = typename tensor_traits<std::remove_cvref_t<first>>::template rebind<scalar_t<first>, extents<total>,
+                                                                                   layout::none>;
+};
+
+/// Elements in a rank-1 part: its static extent, else its run-time one.
+template <class T>
+WEFT_INLINE std::ptrdiff_t part_size(const T& p) {
+  if constexpr (extent0_v<T> != dyn) return (void)p, extent0_v<T>;
+  else return tensor_traits<T>::extents_of(p)[0];
+}
+
+template <class Out, class In, std::size_t... I>
+WEFT_INLINE Out concat_parts(const In& parts, std::index_sequence<I...>) {
+  using to = tensor_traits<Out>;
+  constexpr std::ptrdiff_t total = to::extents_type::values[0];
+  const std::ptrdiff_t n = total != dyn ? total : (part_size(std::get<I>(parts)) + ...);
+  Out out = to::make(vector_dims(n));
+  auto* dst = to::data(out);
+  ((copy_flat(std::get<I>(parts), dst), dst += part_size(std::get<I>(parts))), ...);
+  return out;
+}
+
+}  // namespace detail
+
+template <class In>
+WEFT_INLINE concat_t::output<In> concat_t::apply(const In& parts) {
+  return detail::concat_parts<output<In>>(parts, std::make_index_sequence<std::tuple_size_v<In>>{});
+}
+
+template <class In>
+WEFT_INLINE softmax_t::output<In> softmax_t::apply(const In& x) {
+  using S = scalar_t<In>;
+  using to = tensor_traits<output<In>>;
+  const auto v = detail::rank1_of(x);
+  output<In> out = to::make(detail::vector_dims(v.size));
+  S* o = to::data(out);
+  if (v.size == 0) return out;
+  S top = v[0];
+  for (std::ptrdiff_t i = 1; i < v.size; ++i)
+    if (v[i] > top) top = v[i];
+  S sum = 0;
+  for (std::ptrdiff_t i = 0; i < v.size; ++i) {
+    o[i] = std::exp(v[i] - top);
+    sum += o[i];
+  }
+  for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] /= sum;
+  return out;
+}
+
+template <class In>
+WEFT_INLINE argmax_t::output<In> argmax_t::apply(const In& x) {
+  using S = scalar_t<In>;
+  using to = tensor_traits<output<In>>;
+  const auto v = detail::rank1_of(x);
+  if (v.size == 0) detail::throw_empty_argmax<In>();
+  std::ptrdiff_t best = 0;
+  S top = v[0];
+  if constexpr (std::is_floating_point_v<S>) {
+    if (!std::isnan(top)) {
+      for (std::ptrdiff_t i = 1; i < v.size; ++i) {
+        if (std::isnan(v[i])) {
+          best = i;
+          break;
+        }
+        if (v[i] > top) {
+          top = v[i];
+          best = i;
+        }
+      }
+    }
+  } else {
+    for (std::ptrdiff_t i = 1; i < v.size; ++i)
+      if (v[i] > top) {
+        top = v[i];
+        best = i;
+      }
+  }
+  output<In> out = to::make(detail::vector_dims(1));
+  to::data(out)[0] = static_cast<std::int64_t>(best);
+  return out;
+}
+
+template <class In>
+WEFT_INLINE normalize_t::output<In> normalize_t::apply(const In& x) {
+  using S = scalar_t<In>;
+  using to = tensor_traits<output<In>>;
+  const auto v = detail::rank1_of(x);
+  S sum = 0;
+  for (std::ptrdiff_t i = 0; i < v.size; ++i) sum += v[i];
+  if (sum == S(0)) detail::throw_zero_sum<In>(v.size);
+  output<In> out = to::make(detail::vector_dims(v.size));
+  S* o = to::data(out);
+  for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = v[i] / sum;
+  return out;
+}
+
+template <class In>
+WEFT_INLINE check_finite_t::output<In> check_finite_t::apply(const In& x) {
+  using tr = tensor_traits<In>;
+  using S = scalar_t<In>;
+  if constexpr (std::is_floating_point_v<S>) {
+    std::ptrdiff_t bad = -1;
+    if constexpr (tr::contiguous && tr::rank != dyn && (tr::rank <= 1 || tr::layout == layout::row_major)) {
+      // memory order is row-major index order: one flat scan
+      constexpr std::ptrdiff_t n = tr::extents_type::size;
+      const std::ptrdiff_t size = n != dyn ? n : tr::extents_of(x).size();
+      const S* p = tr::data(x);
+      for (std::ptrdiff_t i = 0; i < size; ++i)
+        if (!std::isfinite(p[i])) {
+          bad = i;
+          break;
+        }
+    } else {
+      bad = detail::first_non_finite(x);
+    }
+    if (bad >= 0) detail::throw_non_finite(x, bad);
+  }
+  if constexpr (std::is_same_v<output<In>, In>) return x;
+  else return detail::make_copy<output<In>>(x);
+}
 
 }  // namespace weft
 

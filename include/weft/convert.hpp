@@ -82,8 +82,10 @@ constexpr judgement judge() noexcept {
 
 }  // namespace detail
 
-/// The compile-time judgement of passing a From to a stage whose input_type is To.
-template <tensor From, tensor To>
+/// The compile-time judgement of passing a From to a stage whose input_type is To. A value that is
+/// not a tensor (a fan_out's std::tuple) reaches only a stage bound to its own type: identity.
+template <class From, class To>
+  requires(tensor<From> && tensor<To>) || std::is_same_v<std::remove_cvref_t<From>, std::remove_cvref_t<To>>
 struct conversion {
   /// identity, view, copy, checked or incompatible.
   static constexpr conversion_kind kind = detail::judge<From, To>().kind;
@@ -147,10 +149,15 @@ WEFT_INLINE To make_copy(const From& x) {
   return out;
 }
 
+/// Whether a value of type T owns its memory; true for a value that is not a tensor (a std::tuple).
+template <class T>
+inline constexpr bool owns_memory_v = true;
+template <tensor T>
+inline constexpr bool owns_memory_v<T> = tensor_traits<std::remove_cvref_t<T>>::owns_memory;
+
 /// Holds what a stage taking To receives from a From lvalue for the duration of the call.
 /// get() returns const To&. Never copies beyond what conversion<From, To> names.
-template <class From, class To, conversion_kind K = conversion<From, To>::then,
-          bool ToOwns = tensor_traits<std::remove_cvref_t<To>>::owns_memory>
+template <class From, class To, conversion_kind K = conversion<From, To>::then, bool ToOwns = owns_memory_v<To>>
 class bridge;
 
 template <class From, class To, bool ToOwns>

@@ -8,11 +8,14 @@
 //   passes through them (add_outer), so building the path costs nothing on the success path.
 //   shape_error: a run-time extent did not fit (expected spec, actual extents).
 //   non_finite_error: a NaN or infinity was found where the user asked for a check.
-//   An exception thrown by a user's model is never wrapped: it reaches the caller unchanged.
+//   fallback_error: every branch of a weft::fallback failed; holds each cause in branch order.
+//   An exception thrown by a user's model is never wrapped: it reaches the caller unchanged, or a
+//   weft::fallback records it as a cause.
 #ifndef WEFT_ERRORS_HPP
 #define WEFT_ERRORS_HPP
 
 #include <cstddef>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -100,6 +103,87 @@ class non_finite_error : public error {
 
  private:
   std::ptrdiff_t index_;
+};
+
+/// How one branch of a weft::fallback failed to answer.
+enum class fallback_failure {
+  threw,     ///< it threw a std::exception (or a subclass)
+  declined,  ///< it returned an empty std::optional
+  rejected,  ///< its output met a condition given with .when
+};
+
+/// Why one branch of a weft::fallback did not answer; fallback_error holds one per branch.
+struct fallback_cause {
+  /// Index of the branch (0 is the first).
+  std::size_t branch = 0;
+  /// The branch's given name (weft::named or a `name` member); empty when it has none.
+  std::string name;
+  /// threw, declined or rejected.
+  fallback_failure kind = fallback_failure::threw;
+  /// rejected: index of the condition that rejected the output (0 is the first .when).
+  std::size_t condition = 0;
+  /// threw: the exception's dynamic type ("std::runtime_error"); rejected: the condition's label.
+  std::string type;
+  /// threw: the exception's what(); empty otherwise.
+  std::string what;
+  /// Where inside the fallback, outermost first: "fallback[I]" (with the branch's name), followed
+  /// by the inner path of a weft::error the branch threw.
+  std::string path;
+  /// threw: the exception itself (std::rethrow_exception to catch it by type); null otherwise.
+  std::exception_ptr exception;
+};
+
+/// Every branch of a weft::fallback failed. what() lists the causes in branch order:
+/// "weft: fallback_error at sequence[1] \"guard\": every branch failed: [0] threw std::runtime_error:
+/// boom; [1] declined (empty optional); [2] rejected by condition 0 (non_finite)". Its path is the
+/// fallback's own place in the pipeline; each cause's path continues it inward.
+class fallback_error : public error {
+ public:
+  /// causes: one per branch, in branch order.
+  explicit fallback_error(std::vector<fallback_cause> causes)
+      : error("fallback_error", describe(causes)), causes_(std::move(causes)) {}
+
+  /// One cause per branch, in branch order.
+  const std::vector<fallback_cause>& causes() const noexcept { return causes_; }
+
+ private:
+  static std::string describe(const std::vector<fallback_cause>& causes) {
+    std::string s = "every branch failed: ";
+    bool first = true;
+    for (const auto& c : causes) {
+      if (!first) s += "; ";
+      first = false;
+      s += '[';
+      s += std::to_string(c.branch);
+      s += ']';
+      if (!c.name.empty()) {
+        s += " \"";
+        s += c.name;
+        s += '"';
+      }
+      switch (c.kind) {
+        case fallback_failure::threw:
+          s += " threw ";
+          s += c.type;
+          s += ": ";
+          s += c.what;
+          break;
+        case fallback_failure::declined:
+          s += " declined (empty optional)";
+          break;
+        case fallback_failure::rejected:
+          s += " rejected by condition ";
+          s += std::to_string(c.condition);
+          s += " (";
+          s += c.type;
+          s += ')';
+          break;
+      }
+    }
+    return s;
+  }
+
+  std::vector<fallback_cause> causes_;
 };
 
 }  // namespace weft

@@ -12,7 +12,9 @@
 //   Errors: a weft::error raised in branch I gains the segment "fan_out[I]" (with the branch's given
 //   name); other exceptions pass unchanged; the remaining branches do not run.
 //   Calls are const and thread-safe when the branches' calls are. Branches run one after the other on
-//   the calling thread; allocation and copies only where the bridges and branches make them.
+//   the calling thread; with a leading policy, weft::fan_out(weft::par, a, b) or
+//   weft::fan_out(weft::on(executor), a, b), they run concurrently (weft/execution.hpp) and give the
+//   same results bit for bit. Allocation and copies only where the bridges and branches make them.
 //   Example:  auto features = weft::fan_out(encoder_a, encoder_b) | weft::concat;
 #ifndef WEFT_FAN_OUT_HPP
 #define WEFT_FAN_OUT_HPP
@@ -21,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdlib>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -29,63 +32,95 @@
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
 #include "detail/stages.hpp"
+#include "execution.hpp"
 #include "model.hpp"
 #include "sequence.hpp"
 #include "strict.hpp"
 
 namespace weft {
+namespace detail {
 
-/// One input to every branch; see the header comment. Built by weft::fan_out(...).
-template <class... Branches>
-class fan_out {
-  static_assert(sizeof...(Branches) >= 1, "weft: fan_out: give at least one branch");
-  using first = detail::nth_t<0, Branches...>;
+/// Everything of fan_out except its name; Policy is sequential_t, par_t or on_t<E>.
+template <class Policy, class... Branches>
+class fan_out_base {
+  using first = typename front<Branches...>::type;
 
  public:
   /// The first branch's input type; every branch receives it.
-  using input_type = typename detail::io_or_none<first>::input_type;
+  using input_type = typename io_or_none<first>::input_type;
   /// Every branch's output, in branch order.
-  using output_type = std::tuple<typename detail::io_or_none<Branches>::output_type...>;
+  using output_type = std::tuple<typename io_or_none<Branches>::output_type...>;
   /// Number of branches.
   static constexpr std::size_t size = sizeof...(Branches);
   /// Name shown in error paths and descriptions.
   static constexpr std::string_view combinator_name = "fan_out";
 
- private:
-  using judgement = detail::branch_judgement<detail::fan_out_branch, input_type, Branches...>;
+  /// The judgement of every branch's input (weft::fan_out instantiates its diagnostic).
+  using judgement = branch_judgement<fan_out_branch, input_type, Branches...>;
 
- public:
-  /// Stores the branches (moved from rvalues) and judges every branch's input at compile time.
+  /// Stores the policy and the branches; weft::fan_out judges them.
   template <class... A>
-    requires(sizeof...(A) == sizeof...(Branches) && (std::is_constructible_v<Branches, A &&> && ...))
-  explicit(sizeof...(Branches) == 1) fan_out(A&&... branches) : boxes_(std::forward<A>(branches)...) {
-    (void)typename judgement::diagnostic{};
-  }
+  explicit fan_out_base(Policy policy, A&&... branches) : policy_(policy), boxes_(std::forward<A>(branches)...) {}
 
-  /// Runs every branch on x, in order. Throws what a branch throws; a weft::error gains "fan_out[I]".
+  /// Runs every branch on x. Throws what a branch throws (the lowest branch's under a parallel
+  /// policy); a weft::error gains "fan_out[I]".
   WEFT_INLINE output_type operator()(const input_type& x) const {
     if constexpr (judgement::ok) return run(x, std::index_sequence_for<Branches...>{});
     else std::abort();  // unreachable: a mis-wired fan_out failed to compile where it was built
   }
 
   /// Branch I as stored (a std::reference_wrapper when given as std::ref).
-  template <std::size_t I> constexpr auto& stored() & noexcept { return detail::box_get<I>(boxes_); }
-  template <std::size_t I> constexpr const auto& stored() const& noexcept { return detail::box_get<I>(boxes_); }
-  template <std::size_t I> constexpr auto&& stored() && noexcept { return detail::box_get<I>(std::move(boxes_)); }
+  template <std::size_t I> constexpr auto& stored() & noexcept { return box_get<I>(boxes_); }
+  template <std::size_t I> constexpr const auto& stored() const& noexcept { return box_get<I>(boxes_); }
+  template <std::size_t I> constexpr auto&& stored() && noexcept { return box_get<I>(std::move(boxes_)); }
 
  private:
   template <std::size_t... I>
   WEFT_INLINE output_type run(const input_type& x, std::index_sequence<I...>) const {
-    // braced initialisation runs the branches left to right
-    return output_type{detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I)...};
+    if constexpr (!is_parallel<Policy>::value) {
+      // braced initialisation runs the branches left to right
+      return output_type{invoke_stage(box_get<I>(boxes_), x, combinator_name, I)...};
+    } else {
+      std::tuple<std::optional<typename io_or_none<Branches>::output_type>...> results;
+      auto branch = [&](std::size_t i) {
+        ((i == I ? (void)std::get<I>(results).emplace(invoke_stage(box_get<I>(boxes_), x, combinator_name, I))
+                 : void()),
+         ...);
+      };
+      run_branches<size>(policy_, branch);
+      return output_type{std::move(*std::get<I>(results))...};
+    }
   }
 
-  detail::stage_boxes<std::index_sequence_for<Branches...>, Branches...> boxes_;
+  [[no_unique_address]] Policy policy_{};
+  stage_boxes<std::index_sequence_for<Branches...>, Branches...> boxes_;
 };
 
-/// weft::fan_out(a, b, c) stores decayed copies: fan_out<A, B, C>.
-template <class... M>
-fan_out(M&&...) -> fan_out<std::decay_t<M>...>;
+}  // namespace detail
+
+/// One input to every branch; see the header comment. Built by weft::fan_out(...); a leading
+/// policy (weft::par, weft::on(e)) runs the branches concurrently: fan_out<par_t, A, B>.
+template <class... X>
+class fan_out : public detail::policy_split<X...>::template base<detail::fan_out_base> {
+  using split = detail::policy_split<X...>;
+  using base = typename split::template base<detail::fan_out_base>;
+
+ public:
+  /// Stores the branches (each taken by value, so weft::fan_out(a, b) deduces fan_out<A, B>; pass
+  /// std::ref(m) to borrow) and judges every branch's input at compile time. A leading policy
+  /// (weft::par, weft::on(e)) runs the branches concurrently.
+  explicit(sizeof...(X) == 1) fan_out(X... models)
+    requires(sizeof...(X) > (detail::is_policy_v<typename detail::front<X...>::type> ? 1 : 0))
+      : base(make_base(std::move(models)...)) {
+    (void)typename base::judgement::diagnostic{};
+  }
+
+ private:
+  static base make_base(X&&... models) {
+    if constexpr (std::is_same_v<typename split::policy, sequential_t>) return base(sequential_t{}, std::move(models)...);
+    else return base(std::move(models)...);
+  }
+};
 
 namespace detail {
 
@@ -100,11 +135,13 @@ struct fan_out_copies<std::index_sequence<I...>, In, B...> {
   using type = typename first_non_void<typename fan_out_branch_copy<I, In, B...>::type...>::type;
 };
 
-/// The first implicit copy in a fan_out: each branch's input bridge, then inside the branch.
-template <class... B>
-struct implicit_copy<fan_out<B...>> {
-  using type = typename fan_out_copies<std::index_sequence_for<B...>, input_t<fan_out<B...>>, B...>::type;
+template <class Policy, class... B>
+struct implicit_copy<fan_out_base<Policy, B...>> {
+  using type = typename fan_out_copies<std::index_sequence_for<B...>, input_t<fan_out_base<Policy, B...>>, B...>::type;
 };
+/// The first implicit copy in a fan_out: each branch's input bridge, then inside the branch.
+template <class... X>
+struct implicit_copy<fan_out<X...>> : implicit_copy<typename policy_split<X...>::template base<fan_out_base>> {};
 
 }  // namespace detail
 }  // namespace weft

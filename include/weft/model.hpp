@@ -55,6 +55,11 @@ concept model_like = requires {
   typename unwrap_t<M>::output_type;
 };
 
+/// True for a stage bound to exactly the value on its left, whose input_type may then be what a
+/// combinator returns rather than a tensor (weft::adapter_stage: concat over a fan_out's std::tuple).
+template <class M>
+inline constexpr bool bound_stage = false;
+
 template <class M>
 concept has_name_member = requires(const M& m) {
   { m.name } -> std::convertible_to<std::string_view>;
@@ -68,7 +73,8 @@ concept model_output = detail::output_shape<std::remove_cvref_t<T>>::ok;
 
 /// A callable with a declared tensor input_type and output_type; see the header comment.
 template <class M>
-concept model = detail::model_like<M> && tensor<typename detail::unwrap_t<M>::input_type> &&
+concept model = detail::model_like<M> &&
+                (tensor<typename detail::unwrap_t<M>::input_type> || detail::bound_stage<detail::unwrap_t<M>>) &&
                 model_output<typename detail::unwrap_t<M>::output_type> &&
                 std::is_invocable_v<const detail::unwrap_t<M>&, const typename detail::unwrap_t<M>::input_type&> &&
                 std::is_convertible_v<std::invoke_result_t<const detail::unwrap_t<M>&,

@@ -2,13 +2,18 @@
 //
 // Map of the headers, in dependency order:
 //   tensor.hpp     tensor_traits, the tensor concept, specs (f32[4]), dyn
-//   errors.hpp     weft::error, shape_error, non_finite_error
+//   errors.hpp     weft::error, shape_error, non_finite_error, fallback_error
 //   convert.hpp    conversion<From, To>, connectable, the bridges
 //   model.hpp      the model concept, model_traits, fn, named
-//   adapters.hpp   cast<T>, reshape<N...>, identity
+//   adapters.hpp   cast<T>, reshape<N...>, identity, concat, softmax, argmax, normalize, check_finite
 //   strict.hpp     strict: no implicit copy anywhere
 //   sequence.hpp   sequence and operator|
 //   fan_out.hpp    fan_out: one input to every branch
+//   batched.hpp    batched(m): a per-sample model lifted over a batch
+//   reducers.hpp   mean, weighted(w...), vote, max, median: ensemble's reducers
+//   ensemble.hpp   ensemble: one input to every branch, outputs reduced to one
+//   conditions.hpp non_finite, below_confidence: conditions for fallback's .when
+//   fallback.hpp   fallback: try branches in order until one answers; answered, fallback_when
 // Backend headers are included when their library is found: eigen.hpp when <Eigen/Core> is
 // available, xtensor.hpp when xtensor is. Include a backend header yourself to require it.
 #ifndef WEFT_WEFT_HPP
@@ -17,10 +22,15 @@
 #include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
 
 #include "adapters.hpp"
+#include "batched.hpp"
+#include "conditions.hpp"
 #include "convert.hpp"
+#include "ensemble.hpp"
 #include "errors.hpp"
+#include "fallback.hpp"
 #include "fan_out.hpp"
 #include "model.hpp"
+#include "reducers.hpp"
 #include "sequence.hpp"
 #include "strict.hpp"
 #include "tensor.hpp"

@@ -40,6 +40,10 @@ template <class T> inline constexpr bool is_broken_v = is_broken<std::remove_cvr
 /// Stand-in type for the input or output of something that is not a model.
 struct unknown_type {};
 
+/// The first of T... (unknown_type when there is none).
+template <class... T> struct front { using type = unknown_type; };
+template <class H, class... T> struct front<H, T...> { using type = H; };
+
 template <class M, bool = model_like<M>> struct io_or_none { using input_type = unknown_type; using output_type = unknown_type; };
 template <class M> struct io_or_none<M, true> {
   using input_type = typename unwrap_t<M>::input_type;
@@ -111,6 +115,14 @@ struct branch_judgement {
                                                        In, (bad_model < n ? bad_model : bad_link), B...>::type;
 };
 
+/// Adds the path segment "<combinator>[index]" (and the stage's name) to e. Out of line and cold: it
+/// runs only when a stage fails, and keeps the handler that invoke_stage leaves in every caller to
+/// one call (a smaller caller leaves the compiler's inlining budget to the user's stages).
+[[gnu::cold, gnu::noinline]] inline void add_segment(error& e, std::string_view combinator, std::size_t index,
+                                                     std::string_view name) {
+  e.add_outer(segment(combinator, index, name));
+}
+
 /// Calls stored stage `stored` on x through the bridge to its input_type; see the header comment.
 template <class Stored, class X>
 WEFT_INLINE output_t<Stored> invoke_stage(const Stored& stored, X& x, std::string_view combinator, std::size_t index) {
@@ -119,7 +131,7 @@ WEFT_INLINE output_t<Stored> invoke_stage(const Stored& stored, X& x, std::strin
     const bridge<X, input_t<Stored>> arg(x);
     return m(arg.get());
   } catch (error& e) {
-    e.add_outer(segment(combinator, index, model_traits<Stored>::given_name(m)));
+    add_segment(e, combinator, index, model_traits<Stored>::given_name(m));
     throw;
   }
 }

@@ -130,9 +130,130 @@ struct reshape_rank_unsupported {
 
 // --- ensemble and its reducers -----------------------------------------------------------------
 
+/// WHERE: the reducer of an ensemble.
+struct ensemble_reducer {};
+
+/// WITH: a number of weights given to weft::weighted.
+template <std::size_t K>
+struct weight_count {};
+
+/// WITH: a number of branches.
+template <std::size_t N>
+struct branch_count {};
+
+template <class Where, class First, class Output>
+struct ensemble_outputs_differ {
+  static_assert(never<Where, First, Output>,
+                "weft: ensemble: this branch's output spec differs from the first branch's (every output "
+                "must share one spec); insert weft::cast<T> or weft::reshape<N...> after this branch");
+};
+
+template <class Where, class Output>
+struct ensemble_output_not_tensor {
+  static_assert(never<Where, Output>,
+                "weft: ensemble: this branch returns a std::optional or a std::tuple, not a tensor; make it "
+                "return a tensor (wrap a branch that may decline in weft::fallback)");
+};
+
+template <class Where, class Given, class Branches>
+struct weights_count_mismatch {
+  static_assert(never<Where, Given, Branches>,
+                "weft: ensemble: weft::weighted(w...) needs exactly one weight per branch; "
+                "give as many weights as branches");
+};
+
+template <class Where, class Output>
+struct vote_needs_floating_point {
+  static_assert(never<Where, Output>,
+                "weft: ensemble: weft::vote writes vote shares (count / N) and needs a floating-point "
+                "scalar; insert weft::cast<float> after each branch");
+};
+
+template <class Where, class Output, class Branches, class Reducer>
+struct reducer_not_callable {
+  static_assert(never<Where, Output, Branches, Reducer>,
+                "weft: ensemble: the reducer cannot be called (const) as reducer(const O&...) with one O per "
+                "branch, O the first branch's output type, returning an O; fix its signature");
+};
+
 // --- fallback and its conditions ---------------------------------------------------------------
 
+/// WHERE: condition K of a fallback (the K-th .when, from 0).
+template <std::size_t K>
+struct fallback_condition {};
+
+template <class Where, class From, class To>
+struct fallback_output_mismatch {
+  static_assert(never<Where, From, To>,
+                "weft: fallback: this branch's output cannot become the fallback's output (the first "
+                "branch's output type, std::optional unwrapped); end the branch with weft::cast<T> or "
+                "weft::reshape<N...>, or make the outputs match");
+};
+
+template <class Where, class Output, class Condition>
+struct condition_cannot_take_output {
+  static_assert(never<Where, Output, Condition>,
+                "weft: fallback: this condition cannot be called on the fallback's output; a condition "
+                "takes the output (const output_type&, or a tensor type it connects to) and returns "
+                "bool, true to move on to the next branch");
+};
+
 // --- adapters (concat, softmax, argmax, normalize, check_finite) and batched --------------------
+
+/// WITH: part I of a concat (the output of branch I of the fan_out on its left).
+template <std::size_t I>
+struct concat_part {};
+
+/// WHERE: the samples of a weft::batched, on their way into or out of the model it lifts.
+struct batched_sample {};
+
+template <class Where, class Value>
+struct concat_not_a_tuple {
+  static_assert(never<Where, Value>,
+                "weft: concat: joins the std::tuple of rank-1 tensors that a weft::fan_out returns; "
+                "write weft::fan_out(a, b) | weft::concat");
+};
+
+template <class Where, class Part, class Spec>
+struct concat_part_not_rank1 {
+  static_assert(never<Where, Part, Spec>,
+                "weft: concat: every part must be a rank-1 tensor (an xt::xarray is not); "
+                "end that branch with weft::reshape<N>");
+};
+
+template <class Where, class Part, class First, class Spec>
+struct concat_scalar_mismatch {
+  static_assert(never<Where, Part, First, Spec>,
+                "weft: concat: this part's scalar type differs from the first part's; "
+                "end that branch with weft::cast<T>");
+};
+
+template <class Where, class Adapter, class Spec>
+struct adapter_needs_rank1 {
+  static_assert(never<Where, Adapter, Spec>,
+                "weft: this adapter takes a rank-1 tensor; apply it per sample inside "
+                "weft::batched(model | adapter), or insert weft::reshape<N> before it");
+};
+
+template <class Where, class Adapter, class Spec>
+struct adapter_needs_floating_point {
+  static_assert(never<Where, Adapter, Spec>,
+                "weft: this adapter takes floating-point values; insert weft::cast<float> before it");
+};
+
+template <class Where, class Spec>
+struct batched_rank_unsupported {
+  static_assert(never<Where, Spec>,
+                "weft: batched: cannot batch this spec: Eigen batches rank-1 samples only (one per column), "
+                "xtensor ranks up to 7; give the model vector input and output types, or use xtensor");
+};
+
+template <class Where, class Output>
+struct batched_output_not_tensor {
+  static_assert(never<Where, Output>,
+                "weft: batched: the model must return a tensor (not a std::optional or std::tuple) "
+                "to be batched");
+};
 
 }  // namespace weft::detail
 

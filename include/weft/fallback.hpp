@@ -1,0 +1,541 @@
+// weft/fallback.hpp - weft::fallback: try branches in order until one answers.
+//
+// Contract:
+//   weft::fallback(a, b, c) is a model of type weft::fallback<A, B, C>. Its input_type is a's; every
+//   branch receives the same input by const reference, bridged to its own input_type as
+//   weft::conversion decides. Its output_type R is a's output type with std::optional unwrapped.
+//   Calling it tries a, then b, then c, and returns the first answer. A branch fails, and the next is
+//   tried, when it
+//     - throws a std::exception or a subclass (anything else passes through unchanged and stops the
+//       fallback: the remaining branches do not run);
+//     - returns an empty std::optional;
+//     - or its output meets a condition: fb.when(c) moves on when c(output) is true. Conditions apply
+//       to every branch, the last included, in the order given; see weft/conditions.hpp
+//       (weft::non_finite, weft::below_confidence(p), or any predicate).
+//   Each branch's output (optional unwrapped) becomes an R: moved when it is an R, else copied into a
+//   new R (another backend, container or layout; a checked copy when extents are dynamic, whose
+//   shape_error counts as that branch throwing). Every branch is judged when the fallback is built:
+//   a branch that is not a model, whose input the shared input cannot reach, or whose output cannot
+//   become an R, fails to compile naming weft::detail::fallback_branch<I> and both specs. R, when a
+//   later branch's output type differs from it, must own its memory.
+//   fb.when(c) returns weft::fallback_when<weft::fallback<A, B, C>, C1> (the fallback and its
+//   conditions; .when again appends: fallback_when<..., C1, C2>); a condition that cannot take R fails
+//   to compile there, naming weft::detail::fallback_condition<K>, R's spec and what the condition takes.
+//   Which branch answered: weft::answered(fb, x) returns weft::answer<R>{output, branch}; calling
+//   fb(x) returns the output alone. No global or per-object state is involved.
+//   Errors: a weft::error raised in branch I gains the segment "fallback[I]" (with the branch's given
+//   name) and is recorded; when every branch fails, weft::fallback_error is thrown holding one
+//   weft::fallback_cause per branch, in order (its what() lists them); it gains outer path segments as
+//   it leaves enclosing combinators. An exception thrown by a condition passes through unchanged.
+//   Calls are const and thread-safe when the branches' and conditions' calls are; a failed call
+//   changes no branch. Cost: the first branch answering with an R allocates nothing and copies
+//   nothing beyond its input bridge (its output is constructed in place); causes are recorded only
+//   when a branch fails; a branch answering after a condition rejected an earlier one is moved into
+//   the result. weft's layers are forced inline.
+//   Example:  auto guarded = weft::fallback(fast, slow).when(weft::non_finite);
+//             auto [y, branch] = weft::answered(guarded, x);   // branch: 0 (fast) or 1 (slow)
+#ifndef WEFT_FALLBACK_HPP
+#define WEFT_FALLBACK_HPP
+
+#include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
+
+#include <cstddef>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+#if defined(__cpp_rtti) || defined(__GXX_RTTI)
+#include <typeinfo>
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>
+#endif
+#endif
+
+#include "conditions.hpp"
+#include "convert.hpp"
+#include "detail/combinator.hpp"
+#include "detail/config.hpp"
+#include "detail/stages.hpp"
+#include "errors.hpp"
+#include "model.hpp"
+#include "sequence.hpp"
+#include "strict.hpp"
+
+namespace weft {
+
+template <class... Branches>
+class fallback;
+
+template <class Fallback, class... Conditions>
+class fallback_when;
+
+/// What weft::answered returns: the fallback's output and the index of the branch that gave it.
+template <class T>
+struct answer {
+  /// The answer, as the fallback's output_type.
+  T output;
+  /// Index of the branch that answered (0 is the first).
+  std::size_t branch;
+};
+
+namespace detail {
+
+template <class T> struct fallback_unwrapped { using type = T; };
+template <class T> struct fallback_unwrapped<std::optional<T>> { using type = T; };
+/// T, or the T of a std::optional<T>.
+template <class T> using fallback_unwrapped_t = typename fallback_unwrapped<T>::type;
+
+template <class T, bool = tensor<T>> struct fallback_shown { using type = T; };
+template <class T> struct fallback_shown<T, true> { using type = spec_t<T>; };
+/// T's spec type when T is a tensor (for diagnostics), else T.
+template <class T> using fallback_shown_t = typename fallback_shown<T>::type;
+
+/// A branch whose output (optional unwrapped) is a T can answer for a fallback returning R.
+template <class T, class R>
+constexpr bool answers_as() noexcept {
+  if constexpr (std::is_same_v<T, R>) return true;
+  else if constexpr (tensor<T> && tensor<R>) return tensor_traits<R>::owns_memory && connects_v<T, R>;
+  else return false;
+}
+
+template <bool Bad, class R, std::size_t I, class... B>
+struct fallback_output_select {
+  using type = no_diagnostic;
+};
+template <class R, std::size_t I, class... B>
+struct fallback_output_select<true, R, I, B...> {
+  using type = fallback_output_mismatch<fallback_branch<I>, fallback_shown_t<fallback_unwrapped_t<output_t<nth_t<I, B...>>>>,
+                                        fallback_shown_t<R>>;
+};
+
+/// The judgement of a fallback's branches: inputs as every branch combinator's, then each output
+/// against R. `diagnostic` names the first mistake (no_diagnostic when ok).
+template <class In, class R, class... B>
+struct fallback_judgement {
+  using inputs = branch_judgement<fallback_branch, In, B...>;
+  static constexpr std::size_t n = sizeof...(B);
+  static constexpr std::size_t bad_output = [] {
+    if constexpr (!inputs::ok) {
+      return n;
+    } else {
+      constexpr bool ok[] = {answers_as<fallback_unwrapped_t<output_t<B>>, R>()...};
+      std::size_t i = 0;
+      while (i < n && ok[i]) ++i;
+      return i;
+    }
+  }();
+  static constexpr bool ok = inputs::ok && bad_output == n;
+  using diagnostic = std::conditional_t<!inputs::ok, typename inputs::diagnostic,
+                                        typename fallback_output_select<(bad_output < n), R, bad_output, B...>::type>;
+};
+
+/// The diagnostic for condition K of type C that cannot take an R.
+template <std::size_t K, class R, class C, class P = condition_input_t<C>>
+using condition_diagnostic =
+    condition_cannot_take_output<fallback_condition<K>, fallback_shown_t<R>, std::conditional_t<std::is_void_v<P>, C, fallback_shown_t<P>>>;
+
+/// What one call of a fallback records, on the caller's stack. The vector allocates only when a
+/// branch fails.
+struct fallback_state {
+  std::vector<fallback_cause> causes;
+  std::size_t branch = 0;
+};
+
+/// The dynamic type's name of e, demangled where the platform can.
+inline std::string fallback_exception_type([[maybe_unused]] const std::exception& e) {
+#if defined(__cpp_rtti) || defined(__GXX_RTTI)
+  const char* raw = typeid(e).name();
+#if __has_include(<cxxabi.h>)
+  int status = 0;
+  if (char* readable = abi::__cxa_demangle(raw, nullptr, nullptr, &status)) {
+    std::string s(readable);
+    std::free(readable);
+    return s;
+  }
+#endif
+  return raw;
+#else
+  return "std::exception";
+#endif
+}
+
+// Cause recording runs only when a branch fails: kept out of line and cold.
+[[gnu::cold, gnu::noinline]] inline void record_threw(fallback_state& st, std::size_t branch, std::string_view name,
+                                                      const std::exception& e) {
+  fallback_cause c;
+  c.branch = branch;
+  c.name = std::string(name);
+  c.kind = fallback_failure::threw;
+  c.type = fallback_exception_type(e);
+  c.what = e.what();
+  c.path = segment("fallback", branch, name);
+#if defined(__cpp_rtti) || defined(__GXX_RTTI)
+  if (const auto* we = dynamic_cast<const error*>(&e); we != nullptr && !we->path().empty()) c.path = we->path_text();
+#endif
+  c.exception = std::current_exception();
+  st.causes.push_back(std::move(c));
+}
+
+[[gnu::cold, gnu::noinline]] inline void record_declined(fallback_state& st, std::size_t branch, std::string_view name) {
+  fallback_cause c;
+  c.branch = branch;
+  c.name = std::string(name);
+  c.kind = fallback_failure::declined;
+  c.path = segment("fallback", branch, name);
+  st.causes.push_back(std::move(c));
+}
+
+[[gnu::cold, gnu::noinline]] inline void record_rejected(fallback_state& st, std::size_t branch, std::string_view name,
+                                                         std::size_t condition, std::string_view label) {
+  fallback_cause c;
+  c.branch = branch;
+  c.name = std::string(name);
+  c.kind = fallback_failure::rejected;
+  c.condition = condition;
+  c.type = std::string(label);
+  c.path = segment("fallback", branch, name);
+  st.causes.push_back(std::move(c));
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_fallback_error(fallback_state& st) {
+  throw fallback_error(std::move(st.causes));
+}
+
+/// Index of the first condition that rejects r (sizeof...(C) when none does).
+template <class R, class... C>
+WEFT_INLINE std::size_t first_rejecting(const R& r, const C&... conds) {
+  std::size_t k = 0;
+  (void)((condition_rejects(conds, r) || (++k, false)) || ...);
+  return k;
+}
+
+/// The label of condition k of conds.
+template <class... C>
+std::string_view condition_label_at(std::size_t k, const C&... conds) {
+  std::string_view label;
+  std::size_t i = 0;
+  ((i++ == k ? (void)(label = condition_label(conds)) : (void)0), ...);
+  return label;
+}
+
+/// Branch output x (not an R) as a new R: checked when extents are dynamic, then copied.
+template <class R, class T>
+WEFT_INLINE R fallback_to_result(const T& x) {
+  check_extents<const T, R>(x);
+  return make_copy<R>(x);
+}
+
+template <class T> struct is_fallback : std::false_type {};
+template <class... B> struct is_fallback<fallback<B...>> : std::true_type {};
+template <class F, class... C> struct is_fallback<fallback_when<F, C...>> : std::true_type {};
+
+/// weft::fallback or weft::fallback_when.
+template <class T>
+concept any_fallback = is_fallback<std::remove_cvref_t<T>>::value;
+
+/// Runs a fallback or fallback_when with the caller's state (answered reads the branch from it).
+struct fallback_access {
+  template <class F>
+  WEFT_INLINE static typename F::output_type run(const F& f, const typename F::input_type& x, fallback_state& st) {
+    return f.run(x, st);
+  }
+};
+
+}  // namespace detail
+
+/// Tries branches in order until one answers; see the header comment. Built by weft::fallback(...).
+template <class... Branches>
+class fallback {
+  static_assert(sizeof...(Branches) >= 1, "weft: fallback: give at least one branch");
+  using first = detail::nth_t<0, Branches...>;
+  static constexpr std::size_t n = sizeof...(Branches);
+
+ public:
+  /// The first branch's input type; every branch receives it.
+  using input_type = typename detail::io_or_none<first>::input_type;
+  /// The first branch's output type, std::optional unwrapped; every answer becomes one.
+  using output_type = detail::fallback_unwrapped_t<typename detail::io_or_none<first>::output_type>;
+  /// Number of branches.
+  static constexpr std::size_t size = n;
+  /// Name shown in error paths and descriptions.
+  static constexpr std::string_view combinator_name = "fallback";
+
+ private:
+  using judgement = detail::fallback_judgement<input_type, output_type, Branches...>;
+
+ public:
+  /// Stores the branches (moved from rvalues) and judges every branch's input and output at compile time.
+  template <class... A>
+    requires(sizeof...(A) == sizeof...(Branches) && (std::is_constructible_v<Branches, A &&> && ...) &&
+             !(sizeof...(A) == 1 && (std::is_same_v<std::remove_cvref_t<A>, fallback> && ...)))
+  explicit(sizeof...(Branches) == 1) fallback(A&&... branches) : boxes_(std::forward<A>(branches)...) {
+    (void)typename judgement::diagnostic{};
+  }
+
+  /// The first answer, trying branches in order. Throws fallback_error when every branch fails; an
+  /// exception not derived from std::exception passes through unchanged.
+  WEFT_INLINE output_type operator()(const input_type& x) const {
+    detail::fallback_state st;
+    return run(x, st);
+  }
+
+  /// This fallback with condition c: move on when c(output) is true. Returns
+  /// weft::fallback_when<fallback, C>; fails to compile when c cannot take output_type.
+  template <class C>
+    requires std::is_constructible_v<std::decay_t<C>, C&&>
+  auto when(C&& c) const& {
+    if constexpr (!takes<C>) {
+      (void)condition_check<C>{};
+      return fallback(*this);
+    } else {
+      return fallback_when<fallback, std::decay_t<C>>(detail::prejudged, *this, std::forward<C>(c));
+    }
+  }
+  template <class C>
+    requires std::is_constructible_v<std::decay_t<C>, C&&>
+  auto when(C&& c) && {
+    if constexpr (!takes<C>) {
+      (void)condition_check<C>{};
+      return fallback(std::move(*this));
+    } else {
+      return fallback_when<fallback, std::decay_t<C>>(detail::prejudged, std::move(*this), std::forward<C>(c));
+    }
+  }
+
+  /// Branch I as stored (a std::reference_wrapper when given as std::ref).
+  template <std::size_t I> constexpr auto& stored() & noexcept { return detail::box_get<I>(boxes_); }
+  template <std::size_t I> constexpr const auto& stored() const& noexcept { return detail::box_get<I>(boxes_); }
+  template <std::size_t I> constexpr auto&& stored() && noexcept { return detail::box_get<I>(std::move(boxes_)); }
+
+ private:
+  friend struct detail::fallback_access;
+  template <class F, class... C>
+  friend class fallback_when;
+
+  // A condition C is accepted when it can take output_type; a broken fallback accepts none, silently
+  // (it was diagnosed where it was built).
+  template <class C>
+  static constexpr bool takes = judgement::ok && detail::condition_takes_v<std::decay_t<C>, output_type>;
+  template <class C>
+  using condition_check = std::conditional_t<judgement::ok, detail::condition_diagnostic<0, output_type, std::decay_t<C>>,
+                                             detail::no_diagnostic>;
+
+  template <class... C>
+  WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st, const C&... conds) const {
+    if constexpr (judgement::ok) return attempt<0>(x, st, conds...);
+    else std::abort();  // unreachable: a mis-wired fallback failed to compile where it was built
+  }
+
+  // The answer of branch I or a later one. One named result, returned on every path, so that the
+  // answer is constructed in place (NRVO on g++ and clang); a rejected answer is replaced by a later one.
+  template <std::size_t I, class... C>
+  WEFT_INLINE output_type attempt(const input_type& x, detail::fallback_state& st, const C&... conds) const {
+    output_type r = produce<I>(x, st, conds...);
+    if constexpr (sizeof...(C) > 0) {
+      if (st.branch == I) {
+        if (const std::size_t k = detail::first_rejecting(r, conds...); k < sizeof...(C)) {
+          detail::record_rejected(st, I, given_name<I>(), k, detail::condition_label_at(k, conds...));
+          r = next<I>(x, st, conds...);
+        }
+      }
+    }
+    return r;
+  }
+
+  // Branch I's output as an R (st.branch = I), or, when branch I throws or declines, a later answer.
+  template <std::size_t I, class... C>
+  WEFT_INLINE output_type produce(const input_type& x, detail::fallback_state& st, const C&... conds) const {
+    using out = output_t<detail::nth_t<I, Branches...>>;
+    [[maybe_unused]] bool threw = false;
+    try {
+      if constexpr (detail::is_optional<out>::value) {
+        auto y = detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I);
+        if (y) {
+          st.branch = I;
+          if constexpr (std::is_same_v<typename out::value_type, output_type>) return std::move(*y);
+          else return detail::fallback_to_result<output_type>(*y);
+        }
+      } else if constexpr (std::is_same_v<out, output_type>) {
+        st.branch = I;
+        return detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I);
+      } else {
+        st.branch = I;
+        return detail::fallback_to_result<output_type>(detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I));
+      }
+    } catch (const std::exception& e) {
+      detail::record_threw(st, I, given_name<I>(), e);
+      threw = true;
+    }
+    if constexpr (detail::is_optional<out>::value) {
+      if (!threw) detail::record_declined(st, I, given_name<I>());
+    }
+    return next<I>(x, st, conds...);
+  }
+
+  template <std::size_t I, class... C>
+  WEFT_INLINE output_type next(const input_type& x, detail::fallback_state& st, const C&... conds) const {
+    if constexpr (I + 1 < n) return attempt<I + 1>(x, st, conds...);
+    else detail::throw_fallback_error(st);
+  }
+
+  template <std::size_t I>
+  std::string_view given_name() const noexcept {
+    const auto& stored = detail::box_get<I>(boxes_);
+    return model_traits<std::remove_cvref_t<decltype(stored)>>::given_name(detail::unwrap(stored));
+  }
+
+  detail::stage_boxes<std::index_sequence_for<Branches...>, Branches...> boxes_;
+};
+
+/// weft::fallback(a, b, c) stores decayed copies: fallback<A, B, C>.
+template <class... M>
+fallback(M&&...) -> fallback<std::decay_t<M>...>;
+
+/// A fallback with conditions C...: fb.when(c1).when(c2) is fallback_when<decltype(fb), C1, C2>.
+/// It is the same model as its fallback (input_type, output_type, branches, errors), and also moves
+/// on when a condition is true of an answer; see the header comment.
+template <class Fallback, class... Conditions>
+class fallback_when {
+ public:
+  /// The fallback's input type.
+  using input_type = typename Fallback::input_type;
+  /// The fallback's output type.
+  using output_type = typename Fallback::output_type;
+  /// Number of branches.
+  static constexpr std::size_t size = Fallback::size;
+  /// Number of conditions.
+  static constexpr std::size_t condition_count = sizeof...(Conditions);
+  /// Name shown in error paths and descriptions.
+  static constexpr std::string_view combinator_name = "fallback";
+
+  /// Stores a fallback and conditions that .when judged already.
+  template <class F, class... C>
+  fallback_when(detail::prejudged_t, F&& fb, C&&... conditions)
+      : fallback_(std::forward<F>(fb)), conditions_(std::forward<C>(conditions)...) {}
+
+  /// The first answer no condition rejects, trying branches in order; see fallback::operator().
+  WEFT_INLINE output_type operator()(const input_type& x) const {
+    detail::fallback_state st;
+    return run(x, st);
+  }
+
+  /// These conditions and c: fallback_when<Fallback, Conditions..., C>; fails to compile when c
+  /// cannot take output_type.
+  template <class C>
+    requires std::is_constructible_v<std::decay_t<C>, C&&>
+  auto when(C&& c) const& {
+    if constexpr (!detail::condition_takes_v<std::decay_t<C>, output_type>) {
+      (void)detail::condition_diagnostic<sizeof...(Conditions), output_type, std::decay_t<C>>{};
+      return fallback_when(*this);
+    } else {
+      return append(*this, std::forward<C>(c), std::index_sequence_for<Conditions...>{});
+    }
+  }
+  template <class C>
+    requires std::is_constructible_v<std::decay_t<C>, C&&>
+  auto when(C&& c) && {
+    if constexpr (!detail::condition_takes_v<std::decay_t<C>, output_type>) {
+      (void)detail::condition_diagnostic<sizeof...(Conditions), output_type, std::decay_t<C>>{};
+      return fallback_when(std::move(*this));
+    } else {
+      return append(std::move(*this), std::forward<C>(c), std::index_sequence_for<Conditions...>{});
+    }
+  }
+
+  /// Branch I as stored (a std::reference_wrapper when given as std::ref).
+  template <std::size_t I> constexpr auto& stored() & noexcept { return fallback_.template stored<I>(); }
+  template <std::size_t I> constexpr const auto& stored() const& noexcept { return fallback_.template stored<I>(); }
+  template <std::size_t I> constexpr auto&& stored() && noexcept { return std::move(fallback_).template stored<I>(); }
+
+  /// Condition K (0 is the first .when).
+  template <std::size_t K> constexpr auto& condition() noexcept { return detail::box_get<K>(conditions_); }
+  template <std::size_t K> constexpr const auto& condition() const noexcept { return detail::box_get<K>(conditions_); }
+
+ private:
+  friend struct detail::fallback_access;
+  template <class F, class... C>
+  friend class fallback_when;
+
+  template <class Self, class C, std::size_t... K>
+  static auto append(Self&& self, C&& c, std::index_sequence<K...>) {
+    return fallback_when<Fallback, Conditions..., std::decay_t<C>>(
+        detail::prejudged, std::forward<Self>(self).fallback_, detail::box_get<K>(std::forward<Self>(self).conditions_)...,
+        std::forward<C>(c));
+  }
+
+  WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st) const {
+    return run(x, st, std::index_sequence_for<Conditions...>{});
+  }
+  template <std::size_t... K>
+  WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st, std::index_sequence<K...>) const {
+    return fallback_.run(x, st, detail::box_get<K>(conditions_)...);
+  }
+
+  [[no_unique_address]] Fallback fallback_;
+  [[no_unique_address]] detail::stage_boxes<std::index_sequence_for<Conditions...>, Conditions...> conditions_;
+};
+
+/// The answer of fallback fb on x, and which branch gave it: `auto [y, branch] = weft::answered(fb, x);`
+/// Throws what fb(x) throws. fb is a weft::fallback or weft::fallback_when.
+template <detail::any_fallback F>
+WEFT_INLINE answer<typename F::output_type> answered(const F& fb, const typename F::input_type& x) {
+  detail::fallback_state st;
+  return {detail::fallback_access::run(fb, x, st), st.branch};
+}
+
+namespace detail {
+
+template <std::size_t I, class In, class R, class... B>
+struct fallback_branch_copy {
+  using branch = nth_t<I, B...>;
+  using answer_type = fallback_unwrapped_t<output_t<branch>>;
+  using into = copy_link_t<fallback_branch<I>, const In, input_t<branch>>;
+  using inside = typename implicit_copy<unwrap_t<branch>>::type;
+  using out = std::conditional_t<std::is_same_v<answer_type, R>, void, link<fallback_branch<I>, answer_type, R>>;
+  using type = typename first_non_void<into, inside, out>::type;
+};
+template <class Seq, class In, class R, class... B> struct fallback_copies;
+template <std::size_t... I, class In, class R, class... B>
+struct fallback_copies<std::index_sequence<I...>, In, R, B...> {
+  using type = typename first_non_void<typename fallback_branch_copy<I, In, R, B...>::type...>::type;
+};
+
+/// The first implicit copy in a fallback: per branch, its input bridge, inside it, then its output
+/// becoming the fallback's output type (always a copy when the types differ).
+template <class... B>
+struct implicit_copy<fallback<B...>> {
+  using type = typename fallback_copies<std::index_sequence_for<B...>, input_t<fallback<B...>>,
+                                        output_t<fallback<B...>>, B...>::type;
+};
+
+template <std::size_t K, class R, class C, class P = condition_input_t<C>>
+struct condition_copy {
+  using type = void;
+};
+template <std::size_t K, class R, class C, class P>
+  requires(!std::is_void_v<P> && !std::is_same_v<P, R>)
+struct condition_copy<K, R, C, P> {
+  using type = copy_link_t<fallback_condition<K>, const R, P>;
+};
+template <class Seq, class R, class... C> struct condition_copies;
+template <std::size_t... K, class R, class... C>
+struct condition_copies<std::index_sequence<K...>, R, C...> {
+  using type = typename first_non_void<typename condition_copy<K, R, C>::type...>::type;
+};
+
+/// A fallback with conditions copies where its fallback does, then where a condition's parameter
+/// needs a copy of the output.
+template <class F, class... C>
+struct implicit_copy<fallback_when<F, C...>> {
+  using type = typename first_non_void<typename implicit_copy<F>::type,
+                                       typename condition_copies<std::index_sequence_for<C...>, output_t<F>, C...>::type>::type;
+};
+
+}  // namespace detail
+}  // namespace weft
+
+#endif  // WEFT_FALLBACK_HPP

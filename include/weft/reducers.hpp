@@ -1,0 +1,383 @@
+// weft/reducers.hpp - the reducers of weft::ensemble: mean, weighted(w...), vote, max, median.
+//
+// Contract:
+//   A reducer is a callable taking one tensor per ensemble branch, every one of the same type O (an
+//   owning tensor: weft::ensemble bridges each branch's output to the first branch's output type
+//   first), and returning a new O of the same extents. The built-in ones are inline constexpr objects
+//   (weft::weighted(w...) is a function returning one) and may be called on their own:
+//   weft::mean(a, b, c). Every one works element by element, in each argument's own memory order, on
+//   arguments that must have equal extents (a dynamic extent that differs throws weft::shape_error).
+//   Integer scalars are computed in double and converted back with static_cast (toward zero).
+//   - weft::mean: out[k] = (o0[k] + o1[k] + ... + o(N-1)[k]) / N, summed in branch order.
+//   - weft::weighted(w0, ..., wK-1): out[k] = (w0 * o0[k] + ... ) / (w0 + ... + wK-1), weights held as
+//     double; K must equal the branch count (checked when the ensemble is built). The weights must be
+//     finite and their sum non-zero, else weighted() throws std::invalid_argument.
+//   - weft::vote: every branch votes for the index weft::argmax picks in its output: its largest
+//     element, the lowest index among equal ones (row-major index order at any rank), the first NaN
+//     if it holds one. out[k] = (votes for k) / N: the same spec holding vote shares (summing to 1),
+//     so argmax of the result is the winner, ties to the lowest index. Needs a floating-point scalar.
+//   - weft::max: out[k] = the largest of o0[k] ... o(N-1)[k]; a NaN among them makes out[k] NaN.
+//   - weft::median: out[k] = the middle value of o0[k] ... o(N-1)[k]; an even N averages the two middle
+//     values; a NaN among them makes out[k] NaN.
+//   Cost: one pass over the elements per argument (median: a selection over N values per element, on
+//   the stack). Allocation only to create an output with dynamic extents. Stateless apart from
+//   weighted's weights; thread-safe; never throw except as stated.
+//   Example:  auto e = weft::ensemble(weft::weighted(0.5, 0.3, 0.2), a, b, c);
+#ifndef WEFT_REDUCERS_HPP
+#define WEFT_REDUCERS_HPP
+
+#include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <stdexcept>
+#include <type_traits>
+
+#include "convert.hpp"
+#include "detail/config.hpp"
+#include "errors.hpp"
+#include "tensor.hpp"
+
+namespace weft {
+namespace detail {
+
+/// A built-in reducer: declares accepts<O, N> (it can reduce N outputs of type O) and, for when it
+/// cannot, diagnostic<O, N> (the diagnostic class to instantiate).
+template <class R>
+concept builtin_reducer = requires { typename std::remove_cvref_t<R>::weft_reducer; };
+
+/// Arguments a built-in reducer takes: tensors of one owning type O.
+template <class O, class... Os>
+concept reducible = tensor<O> && !std::is_const_v<O> && (std::is_same_v<O, Os> && ...) &&
+                    requires { requires tensor_traits<O>::owns_memory; };
+
+namespace reduction {
+
+/// The type a reducer computes in: the scalar itself when floating-point, else double.
+template <class S>
+using accumulator_t = std::conditional_t<std::is_floating_point_v<S>, S, double>;
+
+/// Every extent (and the rank) of T is known at compile time.
+template <class T>
+inline constexpr bool fully_static = tensor_traits<T>::rank != dyn && tensor_traits<T>::extents_type::all_static;
+
+/// A and B hold the same extents (compared at run time only when one is dynamic).
+template <class A, class B>
+WEFT_INLINE bool same_extents(const A& a, const B& b) {
+  using ta = tensor_traits<A>;
+  using tb = tensor_traits<B>;
+  if constexpr (fully_static<A> && fully_static<B>) {
+    return ta::rank == tb::rank && std::is_same_v<typename ta::extents_type, typename tb::extents_type>;
+  } else {
+    const dims da = ta::extents_of(a);
+    const dims db = tb::extents_of(b);
+    if (da.rank != db.rank) return false;
+    for (std::size_t i = 0; i < da.rank; ++i)
+      if (da[i] != db[i]) return false;
+    return true;
+  }
+}
+
+/// Throws shape_error unless every argument has the first's extents (nothing to check when static).
+template <class O, class... Os>
+WEFT_INLINE void require_same_extents(const O& o0, const Os&... os) {
+  if constexpr (!fully_static<O>) {
+    const auto check = [&o0](const O& o) {
+      if (!same_extents(o0, o)) {
+        using tr = tensor_traits<O>;
+        throw shape_error(actual_spec_name<O>(tr::extents_of(o0)), actual_spec_name<O>(tr::extents_of(o)));
+      }
+    };
+    (check(os), ...);
+  }
+}
+
+/// Number of elements of o.
+template <class O>
+WEFT_INLINE std::ptrdiff_t element_count(const O& o) {
+  using tr = tensor_traits<O>;
+  if constexpr (fully_static<O>) return tr::extents_type::size;
+  else return tr::extents_of(o).size();
+}
+
+/// A new O with o's extents, elements unset (allocates only for dynamic extents).
+template <class O>
+WEFT_INLINE O make_like(const O& o) {
+  using tr = tensor_traits<O>;
+  return tr::make(tr::extents_of(o));
+}
+
+template <class S>
+WEFT_INLINE bool is_nan(const S& v) noexcept {
+  if constexpr (std::is_floating_point_v<S>) return std::isnan(v);
+  else return false;
+}
+
+/// O's memory order is its row-major index order.
+template <class O>
+inline constexpr bool row_major_memory = (tensor_traits<O>::rank != dyn && tensor_traits<O>::rank <= 1) ||
+                                         tensor_traits<O>::layout == layout::row_major;
+
+/// Memory offset of the element weft::argmax picks, in row-major index order: the first NaN if any,
+/// else the first of the largest elements; -1 when o is empty.
+template <class O>
+std::ptrdiff_t argmax_offset(const O& o) {
+  using tr = tensor_traits<O>;
+  const auto* p = tr::data(o);
+  std::ptrdiff_t best = -1;
+  const auto consider = [&](std::ptrdiff_t off) {  // true: stop here (a NaN)
+    if (is_nan(p[off])) {
+      best = off;
+      return true;
+    }
+    if (best < 0 || p[off] > p[best]) best = off;
+    return false;
+  };
+  if constexpr (row_major_memory<O>) {
+    const std::ptrdiff_t n = element_count(o);
+    for (std::ptrdiff_t k = 0; k < n; ++k)
+      if (consider(k)) break;
+  } else {
+    const dims ext = tr::extents_of(o);
+    const dims str = tr::strides_of(o);
+    const std::ptrdiff_t n = ext.size();
+    dims index;
+    index.rank = ext.rank;
+    for (std::ptrdiff_t flat = 0; flat < n; ++flat) {
+      std::ptrdiff_t off = 0;
+      for (std::size_t k = 0; k < ext.rank; ++k) off += index[k] * str[k];
+      if (consider(off)) break;
+      for (std::size_t k = ext.rank; k > 0; --k) {
+        if (++index[k - 1] < ext[k - 1]) break;
+        index[k - 1] = 0;
+      }
+    }
+  }
+  return best;
+}
+
+/// Element pointers of every argument, in argument order.
+template <class O, class... Os>
+WEFT_INLINE auto data_of(const O& o0, const Os&... os) noexcept {
+  using tr = tensor_traits<O>;
+  return std::array<const typename tr::scalar_type*, 1 + sizeof...(Os)>{tr::data(o0), tr::data(os)...};
+}
+
+/// A weight may be used: finite (a NaN or an infinity minus itself is not zero).
+constexpr bool finite_weight(double w) noexcept { return w - w == 0.0; }
+
+}  // namespace reduction
+}  // namespace detail
+
+/// Type of weft::mean.
+struct mean_t {
+  /// The reducer protocol weft::ensemble reads: whether N outputs of type O can be reduced, and the
+  /// diagnostic class when they cannot.
+  using weft_reducer = void;
+  template <class O, std::size_t N> static constexpr bool accepts = true;
+  template <class O, std::size_t N> using diagnostic = detail::no_diagnostic;
+
+  /// Element-wise mean of the arguments (one O per branch); see the header comment.
+  template <class O, class... Os>
+    requires detail::reducible<O, Os...>
+  WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    namespace r = detail::reduction;
+    using S = scalar_t<O>;
+    using A = r::accumulator_t<S>;
+    constexpr std::size_t n = 1 + sizeof...(Os);
+    r::require_same_extents(o0, os...);
+    O out = r::make_like(o0);
+    const auto p = r::data_of(o0, os...);
+    S* d = tensor_traits<O>::data(out);
+    const std::ptrdiff_t count = r::element_count(o0);
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      A sum = A(p[0][k]);
+      for (std::size_t i = 1; i < n; ++i) sum += A(p[i][k]);
+      d[k] = static_cast<S>(sum / A(n));
+    }
+    return out;
+  }
+};
+
+/// The element-wise mean of the branches' outputs: `weft::ensemble(weft::mean, a, b)`.
+inline constexpr mean_t mean{};
+
+/// Type of weft::weighted(w...): K weights, one per branch, held as double.
+template <std::size_t K>
+class weighted_t {
+ public:
+  /// Reducer protocol (see mean_t): exactly K outputs.
+  using weft_reducer = void;
+  template <class O, std::size_t N> static constexpr bool accepts = N == K;
+  template <class O, std::size_t N>
+  using diagnostic = detail::weights_count_mismatch<detail::ensemble_reducer, detail::weight_count<K>, detail::branch_count<N>>;
+
+  /// Holds the weights; throws std::invalid_argument unless every weight is finite and their sum is
+  /// not zero.
+  constexpr explicit weighted_t(const std::array<double, K>& w) : weights_(w) {
+    for (double v : weights_) {
+      if (!detail::reduction::finite_weight(v)) throw std::invalid_argument("weft: weighted: every weight must be finite");
+      sum_ += v;
+    }
+    if (sum_ == 0.0 || !detail::reduction::finite_weight(sum_))
+      throw std::invalid_argument("weft: weighted: the weights' sum must be finite and not zero");
+  }
+
+  /// The weights, in branch order.
+  constexpr const std::array<double, K>& weights() const noexcept { return weights_; }
+
+  /// Element-wise weighted mean of the arguments (exactly K, one O per branch); see the header comment.
+  template <class O, class... Os>
+    requires(detail::reducible<O, Os...> && 1 + sizeof...(Os) == K)
+  WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    namespace r = detail::reduction;
+    using S = scalar_t<O>;
+    using A = std::common_type_t<r::accumulator_t<S>, double>;
+    r::require_same_extents(o0, os...);
+    O out = r::make_like(o0);
+    const auto p = r::data_of(o0, os...);
+    S* d = tensor_traits<O>::data(out);
+    const std::ptrdiff_t count = r::element_count(o0);
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      A sum = A(weights_[0]) * A(p[0][k]);
+      for (std::size_t i = 1; i < K; ++i) sum += A(weights_[i]) * A(p[i][k]);
+      d[k] = static_cast<S>(sum / A(sum_));
+    }
+    return out;
+  }
+
+ private:
+  std::array<double, K> weights_;
+  double sum_ = 0.0;
+};
+
+/// The element-wise weighted mean of the branches' outputs, one weight per branch in branch order:
+/// `weft::ensemble(weft::weighted(0.5, 0.3, 0.2), a, b, c)`. Throws std::invalid_argument unless every
+/// weight is finite and their sum is not zero (usable in a constant expression).
+template <class... W>
+  requires(sizeof...(W) >= 1 && (std::is_arithmetic_v<W> && ...))
+constexpr weighted_t<sizeof...(W)> weighted(W... w) {
+  return weighted_t<sizeof...(W)>(std::array<double, sizeof...(W)>{static_cast<double>(w)...});
+}
+
+/// Type of weft::vote.
+struct vote_t {
+  /// Reducer protocol (see mean_t): floating-point outputs only.
+  using weft_reducer = void;
+  template <class O, std::size_t N> static constexpr bool accepts = std::is_floating_point_v<scalar_t<O>>;
+  template <class O, std::size_t N>
+  using diagnostic = detail::vote_needs_floating_point<detail::ensemble_reducer, spec_t<O>>;
+
+  /// Vote shares: out[k] = (branches whose argmax is k) / N; see the header comment.
+  template <class O, class... Os>
+    requires(detail::reducible<O, Os...> && std::is_floating_point_v<scalar_t<O>>)
+  WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    namespace r = detail::reduction;
+    using S = scalar_t<O>;
+    constexpr std::size_t n = 1 + sizeof...(Os);
+    r::require_same_extents(o0, os...);
+    O out = r::make_like(o0);
+    S* d = tensor_traits<O>::data(out);
+    const std::ptrdiff_t count = r::element_count(o0);
+    std::fill(d, d + count, S(0));
+    const auto count_vote = [d](const O& o) {
+      const std::ptrdiff_t at = r::argmax_offset(o);
+      if (at >= 0) d[at] += S(1);
+    };
+    count_vote(o0);
+    (count_vote(os), ...);
+    for (std::ptrdiff_t k = 0; k < count; ++k) d[k] /= S(n);
+    return out;
+  }
+};
+
+/// Majority vote as vote shares (argmax of the result is the winner, ties to the lowest index):
+/// `weft::ensemble(weft::vote, a, b, c) | weft::argmax`.
+inline constexpr vote_t vote{};
+
+/// Type of weft::max.
+struct max_t {
+  /// Reducer protocol (see mean_t): any outputs.
+  using weft_reducer = void;
+  template <class O, std::size_t N> static constexpr bool accepts = true;
+  template <class O, std::size_t N> using diagnostic = detail::no_diagnostic;
+
+  /// Element-wise largest value of the arguments (NaN wins); see the header comment.
+  template <class O, class... Os>
+    requires detail::reducible<O, Os...>
+  WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    namespace r = detail::reduction;
+    using S = scalar_t<O>;
+    constexpr std::size_t n = 1 + sizeof...(Os);
+    r::require_same_extents(o0, os...);
+    O out = r::make_like(o0);
+    const auto p = r::data_of(o0, os...);
+    S* d = tensor_traits<O>::data(out);
+    const std::ptrdiff_t count = r::element_count(o0);
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      S m = p[0][k];
+      for (std::size_t i = 1; i < n; ++i) {
+        const S v = p[i][k];
+        if (v > m || r::is_nan(v)) m = v;  // a NaN, once taken, is never replaced: no v > NaN
+      }
+      d[k] = m;
+    }
+    return out;
+  }
+};
+
+/// The element-wise maximum of the branches' outputs: `weft::ensemble(weft::max, a, b)`.
+inline constexpr max_t max{};
+
+/// Type of weft::median.
+struct median_t {
+  /// Reducer protocol (see mean_t): any outputs.
+  using weft_reducer = void;
+  template <class O, std::size_t N> static constexpr bool accepts = true;
+  template <class O, std::size_t N> using diagnostic = detail::no_diagnostic;
+
+  /// Element-wise median of the arguments (an even count averages the middle two); see the header.
+  template <class O, class... Os>
+    requires detail::reducible<O, Os...>
+  WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    namespace r = detail::reduction;
+    using S = scalar_t<O>;
+    using A = r::accumulator_t<S>;
+    constexpr std::size_t n = 1 + sizeof...(Os);
+    r::require_same_extents(o0, os...);
+    O out = r::make_like(o0);
+    const auto p = r::data_of(o0, os...);
+    S* d = tensor_traits<O>::data(out);
+    const std::ptrdiff_t count = r::element_count(o0);
+    std::array<S, n> v;
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      bool nan = false;
+      for (std::size_t i = 0; i < n; ++i) {
+        v[i] = p[i][k];
+        nan = nan || r::is_nan(v[i]);
+      }
+      if (nan) {
+        d[k] = std::numeric_limits<S>::quiet_NaN();
+        continue;
+      }
+      std::nth_element(v.begin(), v.begin() + n / 2, v.end());
+      if constexpr (n % 2 == 1) {
+        d[k] = v[n / 2];
+      } else {
+        const S low = *std::max_element(v.begin(), v.begin() + n / 2);
+        d[k] = static_cast<S>((A(low) + A(v[n / 2])) / A(2));
+      }
+    }
+    return out;
+  }
+};
+
+/// The element-wise median of the branches' outputs: `weft::ensemble(weft::median, a, b, c)`.
+inline constexpr median_t median{};
+
+}  // namespace weft
+
+#endif  // WEFT_REDUCERS_HPP
