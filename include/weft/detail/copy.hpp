@@ -72,6 +72,13 @@ inline constexpr bool same_memory_order =
      tensor_traits<T>::rank <= 1) ||
     (tensor_traits<F>::layout == tensor_traits<T>::layout);
 
+/// n elements from src to dst, converted with static_cast. A plain loop in a forced-inline function:
+/// no call left for the inliner to decide (g++ turns it into vector moves, or memmove for a long run).
+template <class S, class D>
+WEFT_INLINE void flat_copy(const S* src, D* dst, std::ptrdiff_t n) noexcept {
+  for (std::ptrdiff_t i = 0; i < n; ++i) dst[i] = static_cast<D>(src[i]);
+}
+
 template <class F, class T>
 WEFT_INLINE void copy_elements(const F& src, T& dst) {
   using tf = tensor_traits<F>;
@@ -80,12 +87,8 @@ WEFT_INLINE void copy_elements(const F& src, T& dst) {
   using D = typename tt::scalar_type;
   if constexpr (tf::contiguous && tt::contiguous && same_memory_order<F, T>) {
     constexpr std::ptrdiff_t n = tf::extents_type::size;
-    if constexpr (n != dyn && tf::rank != dyn) {
-      std::transform(tf::data(src), tf::data(src) + n, tt::data(dst), [](const S& v) { return static_cast<D>(v); });
-    } else {
-      const auto count = tf::extents_of(src).size();
-      std::transform(tf::data(src), tf::data(src) + count, tt::data(dst), [](const S& v) { return static_cast<D>(v); });
-    }
+    if constexpr (n != dyn && tf::rank != dyn) flat_copy<S, D>(tf::data(src), tt::data(dst), n);
+    else flat_copy<S, D>(tf::data(src), tt::data(dst), tf::extents_of(src).size());
   } else {
     strided_copy(tf::data(src), tf::strides_of(src), tt::data(dst), tt::strides_of(dst), tf::extents_of(src));
   }
@@ -97,7 +100,7 @@ WEFT_INLINE void copy_flat(const F& src, D* dst) {
   using S = typename tf::scalar_type;
   const dims ext = tf::extents_of(src);
   if constexpr (tf::contiguous && (tf::rank != dyn && (tf::rank <= 1 || tf::layout == layout::row_major))) {
-    std::transform(tf::data(src), tf::data(src) + ext.size(), dst, [](const S& v) { return static_cast<D>(v); });
+    flat_copy<S, D>(tf::data(src), dst, ext.size());
   } else {
     strided_copy(tf::data(src), tf::strides_of(src), dst, row_major_strides(ext), ext);
   }

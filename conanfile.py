@@ -1,0 +1,80 @@
+# Conan 2 recipe for weft: header-only, C++20. The backends are options; neither is on by default,
+# as neither is required by find_package(weft) without components (see docs/packaging.md).
+#
+#   conan create . -o "weft/*:with_eigen=True" -s compiler.cppstd=20
+#
+# Consumers use CMakeDeps + CMakeToolchain: find_package(weft CONFIG REQUIRED), weft::weft.
+import os
+
+from conan import ConanFile
+from conan.errors import ConanInvalidConfiguration
+from conan.tools.build import check_min_cppstd
+from conan.tools.files import copy
+from conan.tools.layout import basic_layout
+from conan.tools.scm import Version
+
+required_conan_version = ">=2.0"
+
+
+class WeftConan(ConanFile):
+    name = "weft"
+    version = "0.1.0"
+    description = "Compile-time composition of ML models over Eigen and xtensor (header-only, C++20)"
+    topics = ("machine-learning", "header-only", "eigen", "xtensor", "compile-time")
+    package_type = "header-library"
+    settings = "os", "arch", "compiler", "build_type"
+    options = {
+        "with_eigen": [True, False],
+        "with_xtensor": [True, False],
+    }
+    default_options = {
+        "with_eigen": False,
+        "with_xtensor": False,
+    }
+    exports_sources = "include/*", "LICENSE"
+    no_copy_source = True
+
+    # The compilers weft is built and tested with; older ones are refused.
+    _minimum_compilers = {"gcc": "12", "clang": "14"}
+
+    def layout(self):
+        basic_layout(self, src_folder=".")
+
+    def requirements(self):
+        # weft's headers include the backend's: a consumer compiles them too.
+        # Ranges, not pins: Conan Center has eigen 3.4.x and xtensor 0.24.7 and later; weft is
+        # tested with Debian's Eigen 3.4.0 and xtensor 0.24.3.
+        if self.options.with_eigen:
+            self.requires("eigen/[>=3.4.0 <4]", transitive_headers=True)
+        if self.options.with_xtensor:
+            self.requires("xtensor/[>=0.24.3 <0.25]", transitive_headers=True)
+
+    def package_id(self):
+        self.info.clear()
+
+    def validate(self):
+        if self.settings.compiler.get_safe("cppstd"):
+            check_min_cppstd(self, 20)
+        minimum = self._minimum_compilers.get(str(self.settings.compiler))
+        if minimum and Version(self.settings.compiler.version) < minimum:
+            raise ConanInvalidConfiguration(
+                f"{self.ref} requires {self.settings.compiler} >= {minimum} (C++20)")
+
+    def source(self):
+        pass  # exports_sources: the recipe lives in weft's own repository
+
+    def build(self):
+        pass  # header-only
+
+    def package(self):
+        copy(self, "LICENSE", src=self.source_folder,
+             dst=os.path.join(self.package_folder, "licenses"))
+        copy(self, "*.hpp", src=os.path.join(self.source_folder, "include"),
+             dst=os.path.join(self.package_folder, "include"))
+
+    def package_info(self):
+        self.cpp_info.bindirs = []
+        self.cpp_info.libdirs = []
+        # The same names as weft's own CMake package: a consumer's CMakeLists.txt does not change.
+        self.cpp_info.set_property("cmake_file_name", "weft")
+        self.cpp_info.set_property("cmake_target_name", "weft::weft")

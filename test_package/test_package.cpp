@@ -1,0 +1,35 @@
+// weft's Conan test_package: a pipeline per backend the package was built with; without a backend,
+// the backend-neutral headers must compile.
+#include <weft/adapters.hpp>
+#include <weft/model.hpp>
+#include <weft/sequence.hpp>
+#include <weft/tensor.hpp>
+
+#if defined(WEFT_TEST_EIGEN)
+#include <weft/eigen.hpp>
+#endif
+#if defined(WEFT_TEST_XTENSOR)
+#include <weft/xtensor.hpp>
+#endif
+
+static_assert(!weft::tensor<int>);
+
+int main() {
+  int failures = 0;
+#if defined(WEFT_TEST_EIGEN)
+  {
+    using v4 = Eigen::Matrix<float, 4, 1>;
+    auto p = weft::fn<v4, v4>([](const v4& x) -> v4 { return 2.0f * x; }) | weft::cast<double>;
+    failures += p(v4::Ones()).sum() == 8.0 ? 0 : 1;
+  }
+#endif
+#if defined(WEFT_TEST_XTENSOR)
+  {
+    using v4 = xt::xtensor_fixed<float, xt::xshape<4>>;
+    auto p = weft::fn<v4, v4>([](const v4& x) -> v4 { return 2.0f * x; }) | weft::cast<double>;
+    const auto y = p(v4{1.0f, 1.0f, 1.0f, 1.0f});
+    failures += y(0) + y(1) + y(2) + y(3) == 8.0 ? 0 : 1;
+  }
+#endif
+  return failures;
+}
