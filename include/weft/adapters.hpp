@@ -119,7 +119,7 @@ struct reshape_t {
     if constexpr (!size_fits<In>) return false;
     else return !std::is_same_v<output<In>, detail::no_backend_type>;
   }();
-  /// The diagnostic for a rejected In (instantiated by operator| only when !accepts<In>).
+  /// The diagnostic for a rejected In (instantiated by operator| only when `!accepts<In>`).
   template <class Where, class In, class To = typename detail::scalar_spec<scalar_t<In>, N...>::type>
   using diagnostic = std::conditional_t<!tensor<In>, detail::not_a_tensor<Where, In>,
                                         std::conditional_t<!size_fits<In>, detail::reshape_size_mismatch<Where, spec_t<In>, To>,
@@ -370,15 +370,6 @@ template <class In>
 [[noreturn, gnu::noinline, gnu::cold]] void throw_non_finite(const In& x, std::ptrdiff_t index) {
   throw non_finite_error(actual_spec_name<In>(tensor_traits<In>::extents_of(x)), index);
 }
-
-template <class T, bool = tensor<T>>
-struct spec_or_type {
-  using type = T;
-};
-template <class T>
-struct spec_or_type<T, true> {
-  using type = spec_t<T>;
-};
 
 template <class T>
 constexpr bool is_rank1_tensor() noexcept {

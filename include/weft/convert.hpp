@@ -103,7 +103,10 @@ namespace detail {
 
 /// Same as connectable, as a constexpr bool (cheaper diagnostics than a concept).
 template <class From, class To>
-inline constexpr bool connects_v = conversion<From, To>::kind != conversion_kind::incompatible;
+inline constexpr bool connects_v = [] {
+  if constexpr (tensor<From> && tensor<To>) return conversion<From, To>::kind != conversion_kind::incompatible;
+  else return std::is_same_v<std::remove_cvref_t<From>, std::remove_cvref_t<To>>;
+}();
 
 struct no_diagnostic {};
 
@@ -115,9 +118,18 @@ template <> struct mismatch_diagnostic<mismatch::strided_view> { template <class
 
 /// The diagnostic class for passing From to a stage taking To at Where (no_diagnostic when they
 /// connect). Instantiate it where the user's mistake is judged: `(void)connection_diagnostic<...>{};`
+template <class Where, class From, class To, bool = tensor<From> && tensor<To>>
+struct connection_diagnostic_select {
+  using type = std::conditional_t<std::is_same_v<std::remove_cvref_t<From>, std::remove_cvref_t<To>>, no_diagnostic,
+                                  value_not_tensor<Where, typename spec_or_type<std::remove_cvref_t<From>>::type,
+                                                   typename spec_or_type<std::remove_cvref_t<To>>::type>>;
+};
 template <class Where, class From, class To>
-using connection_diagnostic =
-    typename mismatch_diagnostic<conversion<From, To>::why>::template type<Where, spec_t<From>, spec_t<To>>;
+struct connection_diagnostic_select<Where, From, To, true> {
+  using type = typename mismatch_diagnostic<conversion<From, To>::why>::template type<Where, spec_t<From>, spec_t<To>>;
+};
+template <class Where, class From, class To>
+using connection_diagnostic = typename connection_diagnostic_select<Where, From, To>::type;
 
 template <class To>
 [[noreturn, gnu::noinline, gnu::cold]] void throw_shape_error(std::string actual) {

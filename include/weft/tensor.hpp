@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 #include "detail/config.hpp"
@@ -201,6 +202,23 @@ struct dims {
 /// Short type naming T's spec, for diagnostics: weft::f32<4>, weft::col_major<weft::f64<3, 3>>.
 template <tensor T>
 using spec_t = typename detail::spec_type<T>::type;
+
+namespace detail {
+/// spec_t<T> for a tensor, a std::tuple of specs for a tuple of tensors, T itself otherwise: what a
+/// diagnostic prints for a value that may not be a tensor.
+template <class T, bool = tensor<T>>
+struct spec_or_type {
+  using type = T;
+};
+template <class T>
+struct spec_or_type<T, true> {
+  using type = spec_t<T>;
+};
+template <class... T>
+struct spec_or_type<std::tuple<T...>, false> {
+  using type = std::tuple<typename spec_or_type<T>::type...>;
+};
+}  // namespace detail
 
 /// T's spec as text, e.g. "f32[4]", "f32[?,784]", "f64[3,3] col-major", "f32[...]" for any rank.
 template <tensor T>

@@ -14,6 +14,7 @@
 //   ensemble.hpp   ensemble: one input to every branch, outputs reduced to one
 //   conditions.hpp non_finite, below_confidence: conditions for fallback's .when
 //   fallback.hpp   fallback: try branches in order until one answers; answered, fallback_when
+//   describe.hpp   signature<M>(), describe(m), to_dot(m): pipelines describe themselves
 // Backend headers are included when their library is found: eigen.hpp when <Eigen/Core> is
 // available, xtensor.hpp when xtensor is. Include a backend header yourself to require it.
 #ifndef WEFT_WEFT_HPP
@@ -25,6 +26,7 @@
 #include "batched.hpp"
 #include "conditions.hpp"
 #include "convert.hpp"
+#include "describe.hpp"
 #include "ensemble.hpp"
 #include "errors.hpp"
 #include "fallback.hpp"

@@ -60,6 +60,13 @@ struct extent_mismatch {
 };
 
 template <class Where, class From, class To>
+struct value_not_tensor {
+  static_assert(never<Where, From, To>,
+                "weft: the value arriving at this stage is not the tensor its input_type asks for (a "
+                "fan_out's tuple?); join a fan_out's outputs with weft::concat first");
+};
+
+template <class Where, class From, class To>
 struct strided_view_input {
   static_assert(never<Where, From, To>,
                 "weft: a stage's input_type is a strided view that weft cannot point at dense memory; "
