@@ -1,0 +1,307 @@
+// digits: weft on real data. Three small classifiers of 8x8 handwritten digits, fitted here, then
+// composed: an ensemble that votes, a fallback that refuses an answer nobody is confident about,
+// and a fan_out | concat feature stage in front of the linear model. Prints every model's test
+// accuracy and what the fallback did. Deterministic: fixed seeds, a fixed split, integer counts
+// and accuracies rounded to one decimal.
+//
+// Usage: digits <digits.csv> [pipeline.dot]
+//        digits.csv: the path scripts/fetch-digits prints (the file Debian's python3-sklearn ships:
+//        1,797 lines, 64 pixel values 0..16 then the label, no header row); without arguments it is
+//        read from the environment variable WEFT_DIGITS_CSV. pipeline.dot, when given, receives
+//        weft::to_dot of the guarded pipeline (render it with `dot -Tsvg`).
+// Run it with `scripts/demo digits`; docs/digits.md explains the output.
+#include <weft/adapters.hpp>
+#include <weft/conditions.hpp>
+#include <weft/describe.hpp>
+#include <weft/eigen.hpp>
+#include <weft/ensemble.hpp>
+#include <weft/fallback.hpp>
+#include <weft/fan_out.hpp>
+#include <weft/model.hpp>
+#include <weft/reducers.hpp>
+#include <weft/sequence.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+using image = Eigen::Matrix<float, 64, 1>;     // pixels scaled to [0, 1], row by row
+using scores = Eigen::Matrix<float, 10, 1>;    // one score (or probability) per digit
+using profile = Eigen::Matrix<float, 8, 1>;    // a row or column profile of an image
+using features = Eigen::Matrix<float, 80, 1>;  // pixels, row means, column means
+
+// ---------------------------------------------------------------------------------------------
+// Data: reading, a seeded split
+// ---------------------------------------------------------------------------------------------
+struct sample {
+  image x;
+  int label;
+};
+
+std::vector<sample> read_digits(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path + " (run scripts/fetch-digits)");
+  std::vector<sample> data;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::istringstream fields(line);
+    std::string field;
+    std::vector<int> values;
+    while (std::getline(fields, field, ',')) values.push_back(static_cast<int>(std::stod(field)));
+    if (values.size() != 65 || values[64] < 0 || values[64] > 9)
+      throw std::runtime_error(path + ": line " + std::to_string(data.size() + 1) + " is not 64 pixels and a label");
+    sample s;
+    for (int i = 0; i < 64; ++i) s.x(i) = static_cast<float>(values[static_cast<std::size_t>(i)]) / 16.0f;
+    s.label = values[64];
+    data.push_back(s);
+  }
+  return data;
+}
+
+// A uniform index in [0, n) from std::mt19937 (whose output the standard fixes), by the
+// multiply-shift method: the same on every standard library, unlike std::shuffle and
+// std::uniform_int_distribution.
+std::size_t draw(std::mt19937& rng, std::size_t n) {
+  return static_cast<std::size_t>((static_cast<std::uint64_t>(rng()) * n) >> 32);
+}
+
+template <class T>
+void shuffle(std::vector<T>& v, std::mt19937& rng) {
+  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[draw(rng, i)]);
+}
+
+constexpr std::uint32_t split_seed = 2024;
+constexpr std::uint32_t training_seed = 7;
+
+// ---------------------------------------------------------------------------------------------
+// Three models. Each is a plain struct with input_type and output_type: a weft model.
+// ---------------------------------------------------------------------------------------------
+
+// Nearest centroid: minus the squared distance to each class's mean image (| weft::softmax makes
+// that a probability).
+struct nearest_centroid {
+  using input_type = image;
+  using output_type = scores;
+  Eigen::Matrix<float, 64, 10> centroids = Eigen::Matrix<float, 64, 10>::Zero();
+
+  static nearest_centroid fit(const std::vector<sample>& train) {
+    nearest_centroid m;
+    std::vector<int> count(10, 0);
+    for (const auto& s : train) {
+      m.centroids.col(s.label) += s.x;
+      ++count[static_cast<std::size_t>(s.label)];
+    }
+    for (int c = 0; c < 10; ++c) m.centroids.col(c) /= static_cast<float>(std::max(1, count[static_cast<std::size_t>(c)]));
+    return m;
+  }
+  scores operator()(const image& x) const {
+    return -(centroids.colwise() - x).colwise().squaredNorm().transpose();
+  }
+};
+
+// Linear scores W f + b over an 80-value feature vector (| weft::softmax: softmax regression).
+struct linear_head {
+  using input_type = features;
+  using output_type = scores;
+  Eigen::Matrix<float, 10, 80> weights = Eigen::Matrix<float, 10, 80>::Zero();
+  scores bias = scores::Zero();
+
+  scores operator()(const features& f) const { return weights * f + bias; }
+};
+
+// k nearest neighbours (k = 5): the share of the k nearest training images that carry each label;
+// equal distances go to the earlier training image. The training set is shared, never copied.
+struct k_nearest {
+  using input_type = image;
+  using output_type = scores;
+  std::shared_ptr<const std::vector<sample>> train;
+  int k = 5;
+
+  scores operator()(const image& x) const {
+    const auto& t = *train;
+    std::vector<std::pair<float, std::size_t>> d(t.size());
+    for (std::size_t i = 0; i < t.size(); ++i) d[i] = {(t[i].x - x).squaredNorm(), i};
+    const auto kk = static_cast<std::ptrdiff_t>(k);
+    std::partial_sort(d.begin(), d.begin() + kk, d.end());
+    scores share = scores::Zero();
+    for (std::ptrdiff_t j = 0; j < kk; ++j) share(t[d[static_cast<std::size_t>(j)].second].label) += 1.0f / static_cast<float>(k);
+    return share;
+  }
+};
+
+// Fits head (a linear_head behind feature stage `feat`, then softmax) by mini-batch gradient
+// descent on the cross-entropy: `epochs` passes over the shuffled training set, batches of 32.
+template <class Features>
+void fit_softmax_regression(linear_head& head, const Features& feat, const std::vector<sample>& train) {
+  constexpr int epochs = 30;
+  constexpr std::size_t batch = 32;
+  constexpr float rate = 0.5f;
+  constexpr float decay = 1e-4f;  // L2 penalty on the weights
+  std::vector<features> f;
+  f.reserve(train.size());
+  for (const auto& s : train) f.push_back(feat(s.x));  // the fan_out | concat stage, once per image
+  std::vector<std::size_t> order(train.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937 rng(training_seed);
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    shuffle(order, rng);
+    for (std::size_t start = 0; start < order.size(); start += batch) {
+      const std::size_t end = std::min(order.size(), start + batch);
+      Eigen::Matrix<float, 10, 80> grad_w = Eigen::Matrix<float, 10, 80>::Zero();
+      scores grad_b = scores::Zero();
+      for (std::size_t j = start; j < end; ++j) {
+        const std::size_t i = order[j];
+        scores p = weft::softmax.apply(head(f[i]));
+        p(train[i].label) -= 1.0f;  // d(cross-entropy)/d(scores) = p - onehot(label)
+        grad_w += p * f[i].transpose();
+        grad_b += p;
+      }
+      const float n = static_cast<float>(end - start);
+      head.weights -= rate * (grad_w / n + decay * head.weights);
+      head.bias -= rate * (grad_b / n);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting: integer counts, percentages with one decimal computed in integers
+// ---------------------------------------------------------------------------------------------
+std::string percent(std::size_t part, std::size_t whole) {
+  if (whole == 0) return "n/a";
+  const std::size_t tenths = (part * 1000 + whole / 2) / whole;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "%";
+}
+
+std::string padded(std::string_view s, std::size_t width) {
+  std::string out(s);
+  if (out.size() < width) out.append(width - out.size(), ' ');
+  return out;
+}
+
+// How many test images model m labels right; its label is weft::argmax of its output (ties to the
+// lowest index).
+template <class M>
+std::size_t correct_on(const M& m, const std::vector<sample>& test) {
+  using weft::operator|;
+  const auto classify = std::cref(m) | weft::argmax;
+  std::size_t correct = 0;
+  for (const auto& s : test) correct += static_cast<std::size_t>(classify(s.x)(0) == s.label);
+  return correct;
+}
+
+int main(int argc, char** argv) try {
+  const char* env = std::getenv("WEFT_DIGITS_CSV");
+  const std::string path = argc > 1 ? argv[1] : env != nullptr ? env : "";
+  if (path.empty()) {
+    std::cerr << "usage: digits <digits.csv>  (the path scripts/fetch-digits prints)\n";
+    return 2;
+  }
+
+  // Split: shuffle with a fixed seed, hold out the last 20% for testing.
+  std::vector<sample> data = read_digits(path);
+  std::mt19937 split_rng(split_seed);
+  shuffle(data, split_rng);
+  const std::size_t n_test = (data.size() + 4) / 5;
+  const std::vector<sample> test(data.end() - static_cast<std::ptrdiff_t>(n_test), data.end());
+  const auto train = std::make_shared<const std::vector<sample>>(data.begin(), data.end() - static_cast<std::ptrdiff_t>(n_test));
+  std::cout << "digits: " << data.size() << " images of 8x8 pixels, 10 classes; split with seed " << split_seed
+            << ": " << train->size() << " to train, " << test.size() << " to test\n\n";
+
+  using weft::operator|;  // our models are our own types: name weft's | once
+
+  // Feature stage: one image fanned out to three extractors, joined into 80 values.
+  const auto pixels = weft::named("pixels", weft::fn([](const image& x) -> image { return x; }));
+  const auto row_means = weft::named("row means", weft::fn([](const image& x) -> profile {
+    return Eigen::Map<const Eigen::Matrix<float, 8, 8, Eigen::RowMajor>>(x.data()).rowwise().mean();
+  }));
+  const auto column_means = weft::named("column means", weft::fn([](const image& x) -> profile {
+    return Eigen::Map<const Eigen::Matrix<float, 8, 8, Eigen::RowMajor>>(x.data()).colwise().mean().transpose();
+  }));
+  const auto feature_stage = weft::fan_out(pixels, row_means, column_means) | weft::concat;
+
+  // The three models, fitted on the training set.
+  const auto centroid = weft::named("nearest centroid", nearest_centroid::fit(*train) | weft::softmax);
+  linear_head head;
+  fit_softmax_regression(head, feature_stage, *train);
+  const auto linear = weft::named("softmax regression", feature_stage | weft::named("linear", head) | weft::softmax);
+  const auto knn = weft::named("5-nearest neighbours", k_nearest{train, 5});
+
+  // Composed: a majority vote, and a fallback that asks the best single model when the vote has no
+  // majority, and refuses (weft::fallback_error) when that model has none either.
+  const auto vote = weft::named("vote", weft::ensemble(weft::vote, centroid, linear, knn));
+  const auto guarded = weft::fallback(vote, knn).when(weft::below_confidence(0.5));
+
+  struct row {
+    std::string_view name;
+    std::size_t correct;
+  };
+  const row members[] = {{"nearest centroid", correct_on(centroid, test)},
+                         {"softmax regression", correct_on(linear, test)},
+                         {"5-nearest neighbours", correct_on(knn, test)}};
+  const row ensemble_row{"ensemble(vote, ...)", correct_on(vote, test)};
+
+  std::cout << "test accuracy on " << test.size() << " images\n";
+  for (const auto& r : members)
+    std::cout << "  " << padded(r.name, 22) << padded(percent(r.correct, test.size()), 7) << " (" << r.correct << "/" << test.size() << ")\n";
+  std::cout << "  " << padded(ensemble_row.name, 22) << padded(percent(ensemble_row.correct, test.size()), 7) << " ("
+            << ensemble_row.correct << "/" << test.size() << ")\n";
+  const row* best = &members[0];
+  for (const auto& r : members)
+    if (r.correct > best->correct) best = &r;
+  if (ensemble_row.correct > best->correct)
+    std::cout << "the ensemble beats its best member, " << best->name << ", by " << (ensemble_row.correct - best->correct)
+              << " test images\n";
+  else if (ensemble_row.correct == best->correct)
+    std::cout << "the ensemble does not beat its best member, " << best->name << ": it ties with it\n";
+  else
+    std::cout << "the ensemble does not beat its best member, " << best->name << ": it gets "
+              << (best->correct - ensemble_row.correct) << " fewer test images right\n";
+
+  // The fallback: which branch answered each test image, and how often it refused.
+  std::size_t by_branch[2] = {0, 0};
+  std::size_t right_by_branch[2] = {0, 0};
+  std::size_t refused = 0;
+  for (const auto& s : test) {
+    try {
+      const auto [y, branch] = weft::answered(guarded, s.x);
+      ++by_branch[branch];
+      right_by_branch[branch] += static_cast<std::size_t>(weft::argmax.apply(y)(0) == s.label);
+    } catch (const weft::fallback_error&) {
+      ++refused;
+    }
+  }
+  const std::size_t answered = by_branch[0] + by_branch[1];
+  const std::size_t right = right_by_branch[0] + right_by_branch[1];
+  std::cout << "\nfallback(vote, 5-nearest neighbours).when(below_confidence(0.5)) on " << test.size() << " images\n"
+            << "  " << padded("answered by the vote (a majority agreed):", 62) << by_branch[0] << ", " << right_by_branch[0] << " right\n"
+            << "  " << padded("answered by 5-nearest neighbours (the vote had no majority):", 62) << by_branch[1] << ", "
+            << right_by_branch[1] << " right\n"
+            << "  " << padded("refused (neither had a majority):", 62) << refused << "\n"
+            << "  accuracy on the answered images " << percent(right, answered) << " (" << right << "/" << answered
+            << "), coverage " << percent(answered, test.size()) << "\n";
+
+  std::cout << "\nweft::describe(guarded):\n" << weft::describe(guarded);
+  if (argc > 2) {
+    std::ofstream dot(argv[2]);
+    dot << weft::to_dot(guarded);
+    if (!dot) throw std::runtime_error(std::string("cannot write ") + argv[2]);
+    std::cerr << "digits: wrote weft::to_dot(guarded) to " << argv[2] << "\n";
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "digits: " << e.what() << "\n";
+  return 1;
+}
