@@ -1,0 +1,70 @@
+// docs/tools/snippet_prelude.hpp - what every code snippet of docs/guide.md and README.md may assume.
+//
+// scripts/check-snippets compiles each ```cpp block of the guide and the README after this header
+// (first at namespace scope, else inside a function body). The guide's own first snippets define
+// their models in full; the later ones use the small stand-ins below, so each snippet shows only the
+// combinator it is about. Names defined here must not be redefined by a snippet.
+#ifndef WEFT_DOCS_SNIPPET_PRELUDE_HPP
+#define WEFT_DOCS_SNIPPET_PRELUDE_HPP
+
+#include <weft/weft.hpp>
+
+#include <cstdint>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+
+namespace snippet {
+
+using vec4 = Eigen::Matrix<float, 4, 1>;
+using vec8 = Eigen::Matrix<float, 8, 1>;
+using xvec4 = xt::xtensor_fixed<float, xt::xshape<4>>;
+using In = vec4;
+using Out = vec4;
+
+/// An Eigen stage: multiplies by f.
+struct scale {
+  using input_type = vec4;
+  using output_type = vec4;
+  float f = 1.0f;
+  output_type operator()(const input_type& v) const { return v * f; }
+};
+
+/// An xtensor stage: multiplies by f.
+struct xscale {
+  using input_type = xvec4;
+  using output_type = xvec4;
+  float f = 1.0f;
+  output_type operator()(const input_type& v) const { return v * f; }
+};
+
+/// A stage that sometimes has no answer.
+struct maybe {
+  using input_type = vec4;
+  using output_type = std::optional<vec4>;
+  output_type operator()(const input_type& v) const {
+    if (v.sum() < 0.0f) return std::nullopt;
+    return v;
+  }
+};
+
+/// Eight features to four scores.
+struct head {
+  using input_type = vec8;
+  using output_type = vec4;
+  output_type operator()(const input_type& v) const { return v.head<4>() + v.tail<4>(); }
+};
+
+// The README's stand-ins: a pre-processing stage, three classifiers and a backup, one input.
+inline const scale preprocess{0.5f};
+inline const scale mlp_a{1.0f}, mlp_b{2.0f}, mlp_c{3.0f};
+inline const scale backup_model{1.0f};
+inline const vec4 x = vec4(0.1f, 0.2f, 0.3f, 0.4f);
+
+inline Out free_function(const In& v) { return v.cwiseAbs(); }
+
+}  // namespace snippet
+
+using namespace snippet;  // NOLINT: snippets name these unqualified
+
+#endif  // WEFT_DOCS_SNIPPET_PRELUDE_HPP
