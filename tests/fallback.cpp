@@ -617,3 +617,19 @@ TEST_CASE("the first branch answering allocates nothing, conditions included") {
   CHECK(y(0) == 0.9f);
 }
 #endif
+
+TEST_CASE("more than 8 failing branches: every cause is kept, in order") {
+  auto fb = weft::fallback(thrower{}, thrower{}, thrower{}, thrower{}, thrower{}, thrower{}, thrower{}, thrower{},
+                           thrower{}, thrower{});
+  try {
+    (void)fb(vec4::Ones());
+    FAIL("no fallback_error thrown");
+  } catch (const weft::fallback_error& e) {
+    REQUIRE(e.causes().size() == 10);
+    for (std::size_t i = 0; i < 10; ++i) {
+      CHECK(e.causes()[i].branch == i);
+      CHECK(e.causes()[i].kind == weft::fallback_failure::threw);
+      CHECK(e.causes()[i].exception != nullptr);
+    }
+  }
+}

@@ -91,7 +91,7 @@ class thread_pool {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
-    wake_.notify_all();
+    wake_.notify_all();  // sleepers wake; spinners see stopping_ after their spin
     for (auto& w : workers_) w.join();
   }
 
@@ -103,8 +103,9 @@ class thread_pool {
       if (tail_) tail_->next_ = &t;
       else head_ = &t;
       tail_ = &t;
+      queued_.fetch_add(1, std::memory_order_release);
     }
-    wake_.notify_one();
+    if (sleeping_.load(std::memory_order_acquire) > 0) wake_.notify_one();
   }
 
   /// Takes t back if no worker has taken it yet; true when it did (t will never be run by the pool).
@@ -123,27 +124,47 @@ class thread_pool {
   /// Number of worker threads.
   std::size_t size() const noexcept { return workers_.size(); }
 
+  /// One spin-wait step: the CPU's pause instruction where there is one, else a yield.
+  static void pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    std::this_thread::yield();
+#endif
+  }
+
  private:
   void work() {
     for (;;) {
+      // Spin briefly before sleeping: waking a sleeping thread costs more than a small branch.
+      for (int spin = 0; spin < spin_limit && queued_.load(std::memory_order_acquire) == 0; ++spin) pause();
       task* t = nullptr;
       {
         std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return head_ != nullptr || stopping_; });
+        if (!head_ && !stopping_) {
+          sleeping_.fetch_add(1, std::memory_order_acq_rel);
+          wake_.wait(lock, [this] { return head_ != nullptr || stopping_; });
+          sleeping_.fetch_sub(1, std::memory_order_acq_rel);
+        }
         if (!head_) return;  // stopping, queue drained
         t = head_;
         head_ = t->next_;
         if (!head_) tail_ = nullptr;
+        queued_.fetch_sub(1, std::memory_order_relaxed);
       }
       t->run();
     }
   }
+
+  static constexpr int spin_limit = 4000;
 
   std::mutex mutex_;
   std::condition_variable wake_;
   task* head_ = nullptr;
   task* tail_ = nullptr;
   bool stopping_ = false;
+  std::atomic<int> queued_{0};
+  std::atomic<int> sleeping_{0};
   std::vector<std::thread> workers_;
 };
 
@@ -247,6 +268,12 @@ struct task_access {
   /// Blocks until an executor thread finished t's work.
   static void wait_finished(task& t) noexcept {
     int s = t.state_.load(std::memory_order_acquire);
+    // Spin first: a branch running elsewhere usually ends within microseconds, and sleeping and
+    // being woken costs more than that.
+    for (int spin = 0; spin < 20000 && s != task::finished; ++spin) {
+      thread_pool::pause();
+      s = t.state_.load(std::memory_order_acquire);
+    }
     while (s != task::finished) {
       t.state_.wait(s, std::memory_order_acquire);
       s = t.state_.load(std::memory_order_acquire);

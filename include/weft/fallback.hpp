@@ -42,6 +42,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <exception>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -138,11 +139,46 @@ template <std::size_t K, class R, class C, class P = condition_input_t<C>>
 using condition_diagnostic =
     condition_cannot_take_output<fallback_condition<K>, fallback_shown_t<R>, std::conditional_t<std::is_void_v<P>, C, fallback_shown_t<P>>>;
 
-/// What one call of a fallback records, on the caller's stack. The vector allocates only when a
-/// branch fails.
-struct fallback_state {
-  std::vector<fallback_cause> causes;
+/// One failed branch, as recorded on the failure path: only what is needed to build the cause
+/// later (no strings): the text of a fallback_error is built only when every branch failed.
+struct fallback_raw_cause {
   std::size_t branch = 0;
+  fallback_failure kind = fallback_failure::threw;
+  std::size_t condition = 0;
+  std::string_view name;
+  std::string_view label;
+  std::exception_ptr exception;
+};
+
+/// What one call of a fallback records, on the caller's stack. The first 8 failures fit in place,
+/// in storage that is left untouched until a branch fails (the success path only zeroes two
+/// counters); only a fallback of more than 8 branches that all fail allocates for the rest.
+struct fallback_state {
+  static constexpr std::size_t in_place = 8;
+  union slot {
+    fallback_raw_cause cause;
+    slot() noexcept {}
+    ~slot() {}
+  };
+  slot first[in_place];
+  std::vector<fallback_raw_cause> more;
+  std::size_t failed = 0;
+  std::size_t branch = 0;
+
+  fallback_state() noexcept {}
+  fallback_state(const fallback_state&) = delete;
+  fallback_state& operator=(const fallback_state&) = delete;
+  ~fallback_state() {
+    for (std::size_t i = 0; i < failed && i < in_place; ++i) first[i].cause.~fallback_raw_cause();
+  }
+  void add(fallback_raw_cause c) {
+    if (failed < in_place) new (&first[failed].cause) fallback_raw_cause(std::move(c));
+    else more.push_back(std::move(c));
+    ++failed;
+  }
+  const fallback_raw_cause& operator[](std::size_t i) const noexcept {
+    return i < in_place ? first[i].cause : more[i - in_place];
+  }
 };
 
 /// The dynamic type's name of e, demangled where the platform can.
@@ -163,46 +199,50 @@ inline std::string fallback_exception_type([[maybe_unused]] const std::exception
 #endif
 }
 
-// Cause recording runs only when a branch fails: kept out of line and cold.
-[[gnu::cold, gnu::noinline]] inline void record_threw(fallback_state& st, std::size_t branch, std::string_view name,
-                                                      const std::exception& e) {
-  fallback_cause c;
-  c.branch = branch;
-  c.name = std::string(name);
-  c.kind = fallback_failure::threw;
-  c.type = fallback_exception_type(e);
-  c.what = e.what();
-  c.path = segment("fallback", branch, name);
-#if defined(__cpp_rtti) || defined(__GXX_RTTI)
-  if (const auto* we = dynamic_cast<const error*>(&e); we != nullptr && !we->path().empty()) c.path = we->path_text();
-#endif
-  c.exception = std::current_exception();
-  st.causes.push_back(std::move(c));
+// Recording runs only when a branch fails: a few stores, kept out of line and cold.
+[[gnu::cold, gnu::noinline]] inline void record_threw(fallback_state& st, std::size_t branch, std::string_view name) {
+  st.add({branch, fallback_failure::threw, 0, name, {}, std::current_exception()});
 }
 
 [[gnu::cold, gnu::noinline]] inline void record_declined(fallback_state& st, std::size_t branch, std::string_view name) {
-  fallback_cause c;
-  c.branch = branch;
-  c.name = std::string(name);
-  c.kind = fallback_failure::declined;
-  c.path = segment("fallback", branch, name);
-  st.causes.push_back(std::move(c));
+  st.add({branch, fallback_failure::declined, 0, name, {}, nullptr});
 }
 
 [[gnu::cold, gnu::noinline]] inline void record_rejected(fallback_state& st, std::size_t branch, std::string_view name,
                                                          std::size_t condition, std::string_view label) {
+  st.add({branch, fallback_failure::rejected, condition, name, label, nullptr});
+}
+
+/// The full cause for a recorded failure (type, what() and path read from the kept exception).
+inline fallback_cause make_cause(const fallback_raw_cause& raw) {
   fallback_cause c;
-  c.branch = branch;
-  c.name = std::string(name);
-  c.kind = fallback_failure::rejected;
-  c.condition = condition;
-  c.type = std::string(label);
-  c.path = segment("fallback", branch, name);
-  st.causes.push_back(std::move(c));
+  c.branch = raw.branch;
+  c.name = std::string(raw.name);
+  c.kind = raw.kind;
+  c.condition = raw.condition;
+  c.path = segment("fallback", raw.branch, raw.name);
+  if (raw.kind == fallback_failure::rejected) c.type = std::string(raw.label);
+  if (raw.exception) {
+    c.exception = raw.exception;
+    try {
+      std::rethrow_exception(raw.exception);
+    } catch (const std::exception& e) {
+      c.type = fallback_exception_type(e);
+      c.what = e.what();
+#if defined(__cpp_rtti) || defined(__GXX_RTTI)
+      if (const auto* we = dynamic_cast<const error*>(&e); we != nullptr && !we->path().empty()) c.path = we->path_text();
+#endif
+    }
+  }
+  return c;
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_fallback_error(fallback_state& st) {
-  throw fallback_error(std::move(st.causes));
+  std::vector<fallback_cause> causes;
+  causes.reserve(st.failed);
+  for (std::size_t i = 0; i < st.failed; ++i)
+    causes.push_back(make_cause(st[i]));
+  throw fallback_error(std::move(causes));
 }
 
 /// Index of the first condition that rejects r (sizeof...(C) when none does).
@@ -366,8 +406,8 @@ class fallback {
         st.branch = I;
         return detail::fallback_to_result<output_type>(detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I));
       }
-    } catch (const std::exception& e) {
-      detail::record_threw(st, I, given_name<I>(), e);
+    } catch (const std::exception&) {
+      detail::record_threw(st, I, given_name<I>());
       threw = true;
     }
     if constexpr (detail::is_optional<out>::value) {
