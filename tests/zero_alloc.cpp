@@ -5,8 +5,8 @@
 //   - empty models take no space: a sequence of distinct empty models has size 1; a sequence of
 //     stateful models has the sum of their sizes (empty ones add nothing).
 // The pipelines are the benchmark's own (bench/workloads.hpp), so the test and the measurements
-// cover the same code. Every replaceable operator new is replaced here (this test is its own
-// executable); they count while counting is switched on and forward to malloc, so the test also runs
+// cover the same code. tests/support/alloc_counter.hpp replaces every operator new (this test is its
+// own executable); they count while a counter is alive and forward to malloc, so the test also runs
 // under AddressSanitizer (which then checks malloc and free instead).
 
 // Eigen's own allocation check: with EIGEN_RUNTIME_NO_MALLOC, an Eigen heap allocation while
@@ -26,84 +26,18 @@ inline std::atomic<long> eigen_assert_failures{0};
 #include <doctest/doctest.h>
 
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 
-// ---------------------------------------------------------------------------------------------
-// Counting operator new
-// ---------------------------------------------------------------------------------------------
+#include "support/alloc_counter.hpp"
+
 namespace zero_alloc_test {
-inline std::atomic<bool> counting{false};
-inline std::atomic<long> news{0};
-
-inline void* allocate(std::size_t n) {
-  if (counting.load(std::memory_order_relaxed)) news.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-inline void* allocate(std::size_t n, std::align_val_t al) {
-  if (counting.load(std::memory_order_relaxed)) news.fetch_add(1, std::memory_order_relaxed);
-  const auto a = static_cast<std::size_t>(al);
-  const std::size_t size = n == 0 ? a : (n + a - 1) / a * a;  // aligned_alloc wants a multiple of a
-  if (void* p = std::aligned_alloc(a, size)) return p;
-  throw std::bad_alloc();
-}
-
-/// Counts operator new calls made by f() while it runs.
+/// Counts operator new calls made by f() while it runs (Eigen's heap is forbidden meanwhile).
 template <class F>
 long news_during(F&& f) {
-  news.store(0);
-  counting.store(true);
+  alloc_counter counter;
   f();
-  counting.store(false);
-  return news.load();
+  return counter.stop();
 }
 }  // namespace zero_alloc_test
-
-void* operator new(std::size_t n) { return zero_alloc_test::allocate(n); }
-void* operator new[](std::size_t n) { return zero_alloc_test::allocate(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return zero_alloc_test::allocate(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return zero_alloc_test::allocate(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new(std::size_t n, std::align_val_t a) { return zero_alloc_test::allocate(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return zero_alloc_test::allocate(n, a); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  try {
-    return zero_alloc_test::allocate(n, a);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  try {
-    return zero_alloc_test::allocate(n, a);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace {
 
