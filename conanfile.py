@@ -19,6 +19,7 @@ required_conan_version = ">=2.0"
 class WeftConan(ConanFile):
     name = "weft"
     version = "0.1.0"
+    license = "BSL-1.0"
     description = "Compile-time composition of ML models over Eigen and xtensor (header-only, C++20)"
     topics = ("machine-learning", "header-only", "eigen", "xtensor", "compile-time")
     package_type = "header-library"

@@ -17,6 +17,8 @@ def contract(path):
     lines = []
     with open(path, encoding="utf-8") as f:
         for line in f:
+            if line.startswith("// SPDX-License-Identifier:"):
+                continue  # the licence line, not the contract
             if not line.startswith("//"):
                 break
             lines.append(line[2:].rstrip("\n")[1:] if line.startswith("// ") else line[2:].rstrip("\n"))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/adapters.hpp - explicit adapters: cast<T>, reshape<N...>, identity, concat, softmax, argmax,
 // normalize, check_finite.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/batched.hpp - weft::batched: a per-sample model lifted over a batch.
 //
 // Contract:

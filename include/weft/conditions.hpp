@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/conditions.hpp - conditions for weft::fallback: non_finite, below_confidence, and predicates.
 //
 // Contract:

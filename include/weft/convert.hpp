@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/convert.hpp - the judgement of a connection, and the bridge it chooses.
 //
 // Contract:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/describe.hpp - pipelines describe themselves: signature, describe, to_dot.
 //
 // Contract:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/eigen.hpp - weft::tensor_traits for Eigen types. The only weft header that includes Eigen.
 //
 // Contract:

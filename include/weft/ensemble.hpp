@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/ensemble.hpp - weft::ensemble: one input to every branch, one output reduced from all of them.
 //
 // Contract:

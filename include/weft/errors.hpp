@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/errors.hpp - the errors weft throws at run time.
 //
 // Contract:

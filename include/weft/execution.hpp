@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/execution.hpp - how branches run: sequentially (the default) or in parallel.
 //
 // Contract:

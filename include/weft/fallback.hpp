@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/fallback.hpp - weft::fallback: try branches in order until one answers.
 //
 // Contract:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/fan_out.hpp - weft::fan_out: one input to every branch.
 //
 // Contract:

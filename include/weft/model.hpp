@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/model.hpp - the model concept, model_traits, fn() and named().
 //
 // Contract:

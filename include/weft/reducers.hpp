@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/reducers.hpp - the reducers of weft::ensemble: mean, weighted(w...), vote, max, median.
 //
 // Contract:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/sequence.hpp - weft::sequence and operator|: models in series.
 //
 // Contract:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/strict.hpp - weft::strict: proof that a pipeline never copies implicitly.
 //
 // Contract:

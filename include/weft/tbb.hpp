@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/tbb.hpp - a weft::executor over a oneTBB task_arena. The only weft header that includes TBB.
 //
 // Contract: weft::tbb_executor(arena) submits each weft::task to `arena` with task_arena::enqueue;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/tensor.hpp - what weft knows about a tensor type, at compile time.
 //
 // Contract:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/weft.hpp - everything weft offers, in one include.
 //
 // Map of the headers, in dependency order:

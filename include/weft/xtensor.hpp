@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/xtensor.hpp - weft::tensor_traits for xtensor types. The only weft header that includes xtensor.
 //
 // Contract:

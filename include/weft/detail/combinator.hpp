@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/detail/combinator.hpp - internal: what every combinator shares.
 //
 // Contract: invoke_stage(stored, x, combinator, index) calls one stage (a model, or a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/detail/config.hpp - internal: macros shared by every weft header.
 // Contract: defines WEFT_INLINE, the attribute that forces weft's own thin layers (combinator
 // call operators, bridges, forwarding) inline so that composition never depends on the

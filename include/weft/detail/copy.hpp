@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/detail/copy.hpp - internal: element copies between tensors of any backend and layout.
 //
 // Contract: copy_elements(src, dst) writes every element of src into dst at the same logical index

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/detail/diagnostics.hpp - internal: every compile-time diagnostic weft emits, in one place.
 //
 // Contract: one class template per diagnostic. Instantiating it fails with a static_assert whose

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/detail/finite.hpp - internal: finding NaN and infinity in a tensor of any backend.
 //
 // Contract: first_non_finite(t) returns the flat row-major index of t's first NaN or infinity, or -1

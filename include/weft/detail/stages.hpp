@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/detail/stages.hpp - internal: storage of a combinator's stages, and pipeline placeholders.
 //
 // Contract: stage_boxes<index_sequence<I...>, M...> stores one M per index; empty models take no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // weft/detail/type_name.hpp - internal: a type's readable name at compile time.
 // Contract: type_name<T>() returns the compiler's spelling of T as a std::string_view with
 // static storage, e.g. "scaler" or "Eigen::Matrix<float, 4, 1>". Used for default model

@@ -35,16 +35,10 @@ set(_consumer "${CMAKE_CURRENT_LIST_DIR}")
 include("${SOURCE_DIR}/cmake/consumer_standins.cmake")
 
 # problem:    a defect of the port: the check fails.
-# incomplete: a decision the project has not made yet (a LICENSE): every other check still runs;
-#             at the end the test prints WEFT-PACKAGE-INCOMPLETE and ctest marks it skipped.
 # note:       what only a release can fill in (the repository owner, the tarball's SHA512): printed.
 function(problem msg)
   message(STATUS "  FAIL: ${msg}")
   set_property(GLOBAL APPEND PROPERTY WEFT_PORT_PROBLEMS "${msg}")
-endfunction()
-function(incomplete msg)
-  message(STATUS "  INCOMPLETE: ${msg}")
-  set_property(GLOBAL APPEND PROPERTY WEFT_PORT_INCOMPLETE "${msg}")
 endfunction()
 function(note msg)
   message(STATUS "  note (release): ${msg}")
@@ -165,12 +159,13 @@ foreach(_pair "eigen|eigen3" "xtensor|xtensor")
   endif()
 endforeach()
 string(JSON _license ERROR_VARIABLE _err GET "${_manifest}" license)
-if(EXISTS "${SOURCE_DIR}/LICENSE")
-  if(_err)
-    problem("vcpkg.json: no \"license\" (SPDX) although LICENSE exists")
-  endif()
+if(NOT EXISTS "${SOURCE_DIR}/LICENSE")
+  problem("no LICENSE at the repository root: vcpkg_install_copyright installs it")
+endif()
+if(_err)
+  problem("vcpkg.json: no \"license\" (SPDX id)")
 else()
-  incomplete("no LICENSE at the repository root: vcpkg_install_copyright needs one, vcpkg.json a \"license\"")
+  ok("license ${_license}")
 endif()
 stop_if_problems("manifest")
 
@@ -424,9 +419,9 @@ function(vcpkg_install_copyright)
   foreach(_f IN LISTS arg_FILE_LIST)
     if(NOT EXISTS "${_f}")
       # vcpkg stops here. The stand-in carries on with a placeholder, so everything else is still
-      # checked, and reports the port as incomplete.
+      # checked, and reports the defect.
       get_filename_component(_fn "${_f}" NAME)
-      incomplete("vcpkg_install_copyright: ${_fn} does not exist (vcpkg would stop here)")
+      problem("vcpkg_install_copyright: ${_fn} does not exist (vcpkg would stop here)")
       string(APPEND _text "PLACEHOLDER: ${_fn} is missing from weft's source tree\n")
       continue()
     endif()
@@ -566,12 +561,4 @@ if(NOT _rc EQUAL 0)
   message(FATAL_ERROR "vcpkg port check: the consumer against installed/${TARGET_TRIPLET} failed")
 endif()
 
-get_property(_inc GLOBAL PROPERTY WEFT_PORT_INCOMPLETE)
-if(_inc)
-  list(JOIN _inc "\n  " _text)
-  # ctest marks the test skipped on this line (SKIP_REGULAR_EXPRESSION): every check above
-  # passed, but the port cannot be published yet.
-  message(STATUS "WEFT-PACKAGE-INCOMPLETE: the vcpkg port passes every check, but before it can be published:\n  ${_text}")
-else()
-  message(STATUS "vcpkg port check: ok")
-endif()
+message(STATUS "vcpkg port check: ok")
