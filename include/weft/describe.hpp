@@ -219,12 +219,20 @@ template <> struct adapter_label<argmax_t> { static std::string get() { return "
 template <> struct adapter_label<normalize_t> { static std::string get() { return "normalize"; } };
 template <> struct adapter_label<check_finite_t> { static std::string get() { return "check_finite"; } };
 
+/// Any other model: its short type name. A wrapper (weft::named, ...) is described as the model it
+/// wraps, with the wrapper's given name when it has one.
 template <class M>
 struct describer {
   static describe_node make(const M& m) {
-    describe_node n = node_head<M>(short_type_name<M>());
-    n.name = std::string(model_traits<M>::given_name(m));
-    return n;
+    if constexpr (wrapper<M>) {
+      describe_node n = describer<std::remove_cv_t<unwrap_t<typename M::wrapped_type>>>::make(unwrap(m.inner()));
+      if (const auto given = model_traits<M>::given_name(m); !given.empty()) n.name = std::string(given);
+      return n;
+    } else {
+      describe_node n = node_head<M>(short_type_name<M>());
+      n.name = std::string(model_traits<M>::given_name(m));
+      return n;
+    }
   }
 };
 
@@ -236,15 +244,6 @@ struct describer<fn_model<In, Out, F>> {
 template <class A, class In>
 struct describer<adapter_stage<A, In>> {
   static describe_node make(const adapter_stage<A, In>&) { return node_head<adapter_stage<A, In>>(adapter_label<A>::get()); }
-};
-
-template <class M>
-struct describer<named_model<M>> {
-  static describe_node make(const named_model<M>& m) {
-    describe_node n = describer<std::remove_cv_t<unwrap_t<M>>>::make(unwrap(m.model));
-    n.name = std::string(m.name);
-    return n;
-  }
 };
 
 // --- sequence ---

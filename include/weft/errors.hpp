@@ -5,13 +5,23 @@
 //   weft::error derives from std::runtime_error. Its what() reads
 //     "weft: <kind> at <path>: <detail>"
 //   where <path> names the stages from the outermost pipeline called, outermost first
-//   (`sequence[2] > fan_out[1] "classifier"`). Combinators add their segment while the error
-//   passes through them (add_outer), so building the path costs nothing on the success path.
+//   (`sequence[2] > fan_out[1] "classifier"`). Building the path costs nothing on the success path.
+//   weft never mutates an exception object that another call or thread can see: a combinator that
+//   an error leaves catches it, asks e.with_outer(segment) for a NEW exception (a copy of the same
+//   dynamic type, one segment longer) and throws that; the object caught stays as it was. So a model
+//   that rethrows a stored std::exception_ptr, or branches of a weft::par call that rethrow one
+//   object, see the same path every time.
+//   Which errors take part: weft's own (shape_error, non_finite_error, fallback_error, ...) and any
+//   user class declared `class my_error : public weft::error_base<my_error> { ... };` (or
+//   `error_base<my_error, weft::shape_error>` to extend one of weft's). A class derived from
+//   weft::error that does not opt in this way passes through unchanged, in type and message,
+//   without path segments (weft cannot copy what it does not know the type of).
 //   shape_error: a run-time extent did not fit (expected spec, actual extents).
 //   non_finite_error: a NaN or infinity was found where the user asked for a check.
 //   fallback_error: every branch of a weft::fallback failed; holds each cause in branch order.
 //   An exception thrown by a user's model is never wrapped: it reaches the caller unchanged, or a
 //   weft::fallback records it as a cause.
+//   Thread safety: the const members of an error may be called from many threads at once.
 #ifndef WEFT_ERRORS_HPP
 #define WEFT_ERRORS_HPP
 
@@ -20,15 +30,20 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
+#if defined(__cpp_rtti) || defined(__GXX_RTTI)
+#include <typeinfo>
+#endif
 
 namespace weft {
 
-/// Base of every error weft throws. Not thread-shared: each throw builds its own object.
+/// Base of every error weft throws. Derive through weft::error_base<Derived> to get stage paths.
 class error : public std::runtime_error {
  public:
-  /// kind: a short word ("shape_error"); detail: what was expected and what was found.
+  /// kind: a short word ("shape_error"), copied (a run-time string may die after this returns);
+  /// detail: what was expected and what was found.
   error(std::string_view kind, std::string detail)
       : std::runtime_error(std::string(kind)), kind_(kind), detail_(std::move(detail)) {
     rebuild();
@@ -36,6 +51,9 @@ class error : public std::runtime_error {
 
   /// The full message: "weft: <kind> at <path>: <detail>".
   const char* what() const noexcept override { return message_.c_str(); }
+
+  /// The kind given to the constructor ("shape_error").
+  const std::string& kind() const noexcept { return kind_; }
 
   /// Stage path segments, outermost first (e.g. {"sequence[2]", "fan_out[1] \"classifier\""}).
   const std::vector<std::string>& path() const noexcept { return path_; }
@@ -53,7 +71,23 @@ class error : public std::runtime_error {
   /// What was expected and what was found, without the path.
   const std::string& detail() const noexcept { return detail_; }
 
-  /// Called by a combinator while the error leaves it: prepends that combinator's segment.
+  /// A new exception: a copy of this error (same dynamic type) whose path starts with segment; this
+  /// object is not changed. Null when the dynamic type is a subclass that did not opt in through
+  /// weft::error_base (the caller then rethrows the original unchanged). May throw std::bad_alloc.
+  virtual std::exception_ptr with_outer(std::string segment) const {
+#if defined(__cpp_rtti) || defined(__GXX_RTTI)
+    if (typeid(*this) == typeid(error)) {  // a plain weft::error: copying it loses nothing
+      error copy(*this);
+      copy.add_outer(std::move(segment));
+      return std::make_exception_ptr(std::move(copy));
+    }
+#endif
+    (void)segment;
+    return nullptr;
+  }
+
+  /// Prepends segment to this error's path. Only for an error not thrown yet, that its builder
+  /// still owns (weft uses it on errors it has just made); a thrown one takes with_outer.
   void add_outer(std::string segment) {
     path_.insert(path_.begin(), std::move(segment));
     rebuild();
@@ -71,18 +105,41 @@ class error : public std::runtime_error {
     message_ += detail_;
   }
 
-  std::string_view kind_;
+  std::string kind_;
   std::string detail_;
   std::vector<std::string> path_;
   std::string message_;
 };
 
+/// Base of an error class Derived that takes part in stage paths: declare
+/// `class my_error : public weft::error_base<my_error> { using error_base::error_base; ... };`
+/// (Base: weft::error, or one of weft's error classes to extend it). Derived must be copy
+/// constructible. Its with_outer copies *this as a Derived; a class derived from Derived that does not
+/// opt in itself is detected by its dynamic type (RTTI) and passes through unchanged.
+template <class Derived, class Base = error>
+class error_base : public Base {
+  static_assert(std::is_base_of_v<error, Base>, "weft: error_base<Derived, Base>: Base must be weft::error or derive from it");
+
+ public:
+  using Base::Base;
+
+  /// A copy of this error as a Derived, with segment prepended to its path; see weft::error::with_outer.
+  std::exception_ptr with_outer(std::string segment) const override {
+#if defined(__cpp_rtti) || defined(__GXX_RTTI)
+    if (typeid(*this) != typeid(Derived)) return nullptr;  // a subclass that did not opt in
+#endif
+    Derived copy(static_cast<const Derived&>(*this));
+    copy.add_outer(std::move(segment));
+    return std::make_exception_ptr(std::move(copy));
+  }
+};
+
 /// A run-time extent did not fit: a dyn extent met a number and the two differ.
-class shape_error : public error {
+class shape_error : public error_base<shape_error> {
  public:
   /// expected: the spec the stage declares; actual: the spec of the value that arrived.
   shape_error(std::string_view expected, std::string_view actual)
-      : error("shape_error", "expected " + std::string(expected) + ", got " + std::string(actual)),
+      : error_base("shape_error", "expected " + std::string(expected) + ", got " + std::string(actual)),
         expected_(expected), actual_(actual) {}
   const std::string& expected() const noexcept { return expected_; }
   const std::string& actual() const noexcept { return actual_; }
@@ -93,11 +150,11 @@ class shape_error : public error {
 };
 
 /// A NaN or an infinity was found where the user asked weft to check.
-class non_finite_error : public error {
+class non_finite_error : public error_base<non_finite_error> {
  public:
   /// spec: the spec of the checked value; index: the flat (row-major) index of the first bad element.
   non_finite_error(std::string_view spec, std::ptrdiff_t index)
-      : error("non_finite_error",
+      : error_base("non_finite_error",
               "non-finite value at flat index " + std::to_string(index) + " of " + std::string(spec)),
         index_(index) {}
   std::ptrdiff_t index() const noexcept { return index_; }
@@ -138,11 +195,11 @@ struct fallback_cause {
 /// "weft: fallback_error at sequence[1] \"guard\": every branch failed: [0] threw std::runtime_error:
 /// boom; [1] declined (empty optional); [2] rejected by condition 0 (non_finite)". Its path is the
 /// fallback's own place in the pipeline; each cause's path continues it inward.
-class fallback_error : public error {
+class fallback_error : public error_base<fallback_error> {
  public:
   /// causes: one per branch, in branch order.
   explicit fallback_error(std::vector<fallback_cause> causes)
-      : error("fallback_error", describe(causes)), causes_(std::move(causes)) {}
+      : error_base("fallback_error", describe(causes)), causes_(std::move(causes)) {}
 
   /// One cause per branch, in branch order.
   const std::vector<fallback_cause>& causes() const noexcept { return causes_; }

@@ -135,6 +135,14 @@ struct fallback_judgement {
                                         typename fallback_output_select<(bad_output < n), R, bad_output, B...>::type>;
 };
 
+/// An answer of type R can be replaced by a later branch's (move-assigned) without writing through a
+/// view into someone else's memory: R owns its memory.
+template <class R>
+inline constexpr bool replaceable_answer = [] {
+  if constexpr (tensor<R>) return tensor_traits<R>::owns_memory && std::is_move_assignable_v<R>;
+  else return std::is_move_assignable_v<R>;
+}();
+
 /// The diagnostic for condition K of type C that cannot take an R.
 template <std::size_t K, class R, class C, class P = condition_input_t<C>>
 using condition_diagnostic =
@@ -329,8 +337,9 @@ class fallback {
   template <class C>
     requires std::is_constructible_v<std::decay_t<C>, C&&>
   auto when(C&& c) const& {
+    if constexpr (!replaceable) (void)detail::fallback_view_output_with_condition<detail::fallback_branch<0>, output_type>{};
     if constexpr (!takes<C>) {
-      (void)condition_check<C>{};
+      if constexpr (replaceable) (void)condition_check<C>{};
       return fallback(*this);
     } else {
       return fallback_when<fallback, std::decay_t<C>>(detail::prejudged, *this, std::forward<C>(c));
@@ -339,8 +348,9 @@ class fallback {
   template <class C>
     requires std::is_constructible_v<std::decay_t<C>, C&&>
   auto when(C&& c) && {
+    if constexpr (!replaceable) (void)detail::fallback_view_output_with_condition<detail::fallback_branch<0>, output_type>{};
     if constexpr (!takes<C>) {
-      (void)condition_check<C>{};
+      if constexpr (replaceable) (void)condition_check<C>{};
       return fallback(std::move(*this));
     } else {
       return fallback_when<fallback, std::decay_t<C>>(detail::prejudged, std::move(*this), std::forward<C>(c));
@@ -356,6 +366,10 @@ class fallback {
   friend struct detail::fallback_access;
   template <class F, class... C>
   friend class fallback_when;
+
+  // A rejected answer is replaced by a later one (assigned): output_type must own its memory to take
+  // conditions (a broken fallback counts as able: it was diagnosed where it was built).
+  static constexpr bool replaceable = !judgement::ok || detail::replaceable_answer<output_type>;
 
   // A condition C is accepted when it can take output_type; a broken fallback accepts none, silently
   // (it was diagnosed where it was built).
@@ -376,7 +390,7 @@ class fallback {
   template <std::size_t I, class... C>
   WEFT_INLINE output_type attempt(const input_type& x, detail::fallback_state& st, const C&... conds) const {
     output_type r = produce<I>(x, st, conds...);
-    if constexpr (sizeof...(C) > 0) {
+    if constexpr (sizeof...(C) > 0 && replaceable) {
       if (st.branch == I) {
         if (const std::size_t k = detail::first_rejecting(r, conds...); k < sizeof...(C)) {
           detail::record_rejected(st, I, given_name<I>(), k, detail::condition_label_at(k, conds...));
@@ -521,11 +535,17 @@ class fallback_when {
 };
 
 /// The answer of fallback fb on x, and which branch gave it: `auto [y, branch] = weft::answered(fb, x);`
-/// Throws what fb(x) throws. fb is a weft::fallback or weft::fallback_when.
-template <detail::any_fallback F>
+/// Throws what fb(x) throws. fb is a weft::fallback or weft::fallback_when, or a wrapper of one
+/// (weft::named(...)): answered sees through it, doing the wrapper's own work around the call.
+template <class F>
+  requires detail::any_fallback<detail::see_through_t<F>>
 WEFT_INLINE answer<typename F::output_type> answered(const F& fb, const typename F::input_type& x) {
-  detail::fallback_state st;
-  return {detail::fallback_access::run(fb, x, st), st.branch};
+  if constexpr (detail::any_fallback<F>) {
+    detail::fallback_state st;
+    return {detail::fallback_access::run(fb, x, st), st.branch};
+  } else {
+    return detail::call_inner(fb, x, [](const auto& inner, const auto& y) { return answered(inner, y); });
+  }
 }
 
 namespace detail {

@@ -10,14 +10,20 @@
 //   failed call changes no model's state.
 //   weft::model_traits<M> gives input_type, output_type and name(m): a `name` member if present,
 //   else the name given with weft::named, else a readable default (the type's name).
+//   weft::named(name, m) gives m a run-time name (copied, cut at the first NUL); the result is a
+//   wrapper that get, answered, describe, to_dot and strict see through.
 //   weft::fn<In, Out>(f) makes a model of any callable; weft::fn(&function) and weft::fn(lambda)
 //   deduce In and Out from a non-generic signature. Empty callables take no space.
 #ifndef WEFT_MODEL_HPP
 #define WEFT_MODEL_HPP
 
+#include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
+
 #include <concepts>
 #include <functional>
+#include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -25,20 +31,26 @@
 
 #include "detail/config.hpp"
 #include "detail/type_name.hpp"
+#include "detail/wrapper.hpp"
 #include "tensor.hpp"
 
 namespace weft {
 namespace detail {
 
-template <class T> struct unwrap_ref { using type = T; };
-template <class T> struct unwrap_ref<std::reference_wrapper<T>> { using type = T; };
-/// M, or the T of a std::reference_wrapper<T>.
-template <class M> using unwrap_t = typename unwrap_ref<std::remove_cvref_t<M>>::type;
+/// Placeholder a failed `|` returns after its one diagnostic, so that later `|` stay silent.
+/// Its call operator is declared and never defined: a program holding one never compiled.
+template <class In, class Out>
+struct broken_pipeline {
+  using input_type = In;
+  using output_type = Out;
+  output_type operator()(const input_type&) const;
+};
+template <class T> struct is_broken : std::false_type {};
+template <class In, class Out> struct is_broken<broken_pipeline<In, Out>> : std::true_type {};
+template <class T> inline constexpr bool is_broken_v = is_broken<std::remove_cvref_t<T>>::value;
 
-/// The model a stored stage refers to (unwraps std::reference_wrapper).
-template <class M> WEFT_INLINE constexpr M& unwrap(M& m) noexcept { return m; }
-template <class M> WEFT_INLINE constexpr const M& unwrap(const M& m) noexcept { return m; }
-template <class M> WEFT_INLINE constexpr M& unwrap(std::reference_wrapper<M> m) noexcept { return m.get(); }
+/// Stand-in type for the input or output of something that is not a model.
+struct unknown_type {};
 
 template <class T> struct is_optional : std::false_type {};
 template <class T> struct is_optional<std::optional<T>> : std::true_type {};
@@ -89,9 +101,11 @@ struct model_traits {
   using input_type = typename model_type::input_type;
   using output_type = typename model_type::output_type;
 
-  /// The name given by a `name` member or weft::named; empty when none was given.
+  /// The name given by a `name` member or weft::named (a wrapper without one: its inner model's);
+  /// empty when none was given. A view into m.
   static constexpr std::string_view given_name(const model_type& m) noexcept {
     if constexpr (detail::has_name_member<model_type>) return std::string_view(m.name);
+    else if constexpr (detail::wrapper<model_type>) return model_traits<typename model_type::wrapped_type>::given_name(detail::unwrap(m.inner()));
     else return {};
   }
   /// The given name, else a readable default (the type's name).
@@ -149,22 +163,61 @@ constexpr fn_model<typename Sig::in, typename Sig::out, std::decay_t<F>> fn(F&& 
   return {std::forward<F>(f)};
 }
 
-/// Model M with a run-time name, shown in error paths ("sequence[1] \"fold\"") and descriptions.
+namespace detail {
+/// F is a class whose call operator is a template or overloaded (a generic `auto` lambda): fn cannot
+/// read In and Out from it.
+template <class F>
+concept undeducible_callable = std::is_class_v<F> && !requires { &F::operator(); };
+}  // namespace detail
+
+/// Diagnoses weft::fn(f) of a generic (`auto`) lambda or an overloaded callable: one `weft:` error
+/// naming the remedy, weft::fn<In, Out>(f); yields a placeholder that later `|` accept silently.
+template <class F>
+  requires detail::undeducible_callable<std::decay_t<F>>
+detail::broken_pipeline<detail::unknown_type, detail::unknown_type> fn(F&&) {
+  (void)detail::fn_cannot_deduce_types<std::decay_t<F>>{};
+  return {};
+}
+
+/// Model M with a run-time name, shown in error paths ("sequence[1] \"fold\"") and descriptions. A
+/// wrapper (weft/detail/wrapper.hpp): get, answered, describe, to_dot and strict see through it to M.
+/// Holds its own copy of the name (copying it may allocate: std::string); calls M unchanged.
 template <model M>
 struct named_model {
   using input_type = input_t<M>;
   using output_type = output_t<M>;
-  std::string_view name;
+  /// The model as stored (a std::reference_wrapper when given as std::ref).
+  using wrapped_type = M;
+  /// The name, owned; no NUL inside.
+  std::string name;
   [[no_unique_address]] M model;
   /// Calls the wrapped model unchanged.
   WEFT_INLINE output_type operator()(const input_type& x) const { return detail::unwrap(model)(x); }
+  /// The wrapped model as stored.
+  constexpr M& inner() noexcept { return model; }
+  constexpr const M& inner() const noexcept { return model; }
 };
 
-/// Gives model m a name. The name must outlive the model: pass a string literal.
+namespace detail {
+/// s up to its first NUL (all of s when it has none).
+constexpr std::string_view before_nul(std::string_view s) noexcept { return s.substr(0, s.find('\0')); }
+}  // namespace detail
+
+/// Gives model m a name: named("encoder", m). The name is copied, cut at its first NUL (a char
+/// buffer's unused tail is dropped; a buffer without NUL is taken whole, never read past), so any
+/// array may die after the call. Returns named_model<decayed M> holding m (moved from an rvalue).
 template <std::size_t N, class M>
   requires model<std::decay_t<M>>
-constexpr named_model<std::decay_t<M>> named(const char (&name)[N], M&& m) {
-  return {std::string_view(name, N - 1), std::forward<M>(m)};
+named_model<std::decay_t<M>> named(const char (&name)[N], M&& m) {
+  return {std::string(detail::before_nul(std::string_view(name, N))), std::forward<M>(m)};
+}
+
+/// Gives model m a name held in a string (std::string, std::string_view, const char*): copied, cut
+/// at its first NUL; see named(const char (&)[N], m).
+template <class M>
+  requires model<std::decay_t<M>>
+named_model<std::decay_t<M>> named(std::string_view name, M&& m) {
+  return {std::string(detail::before_nul(name)), std::forward<M>(m)};
 }
 
 }  // namespace weft

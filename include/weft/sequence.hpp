@@ -202,12 +202,6 @@ struct implicit_copy<sequence<S...>> {
   using type = typename sequence_copies<std::index_sequence_for<S...>, S...>::type;
 };
 
-/// A named model copies where its model copies.
-template <class M>
-struct implicit_copy<named_model<M>> {
-  using type = typename implicit_copy<unwrap_t<M>>::type;
-};
-
 }  // namespace detail
 
 /// `model | model` and `model | adapter`: a sequence, flattening a sequence on the left.

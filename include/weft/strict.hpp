@@ -6,7 +6,8 @@
 //   inside m, at any depth, is an implicit copy (conversion kind copy, or checked then copy). Views,
 //   identities and checked views pass; explicit adapters (cast, reshape) are the user's own copies
 //   and pass. The diagnostic names the first such connection: its combinator and stage, and both specs.
-//   Combinators take part by specialising weft::detail::implicit_copy<M>.
+//   Combinators take part by specialising weft::detail::implicit_copy<M>; wrappers (weft::named, see
+//   weft/detail/wrapper.hpp) are seen through.
 #ifndef WEFT_STRICT_HPP
 #define WEFT_STRICT_HPP
 
@@ -29,6 +30,13 @@ struct link {};
 template <class M>
 struct implicit_copy {
   using type = void;
+};
+
+/// A wrapper (weft::named, ...) copies where the model it wraps copies.
+template <class M>
+  requires wrapper<M>
+struct implicit_copy<M> {
+  using type = typename implicit_copy<unwrap_t<typename M::wrapped_type>>::type;
 };
 
 /// The diagnostic class for an implicit copy found by strict.

@@ -2,15 +2,17 @@
 // weft/detail/combinator.hpp - internal: what every combinator shares.
 //
 // Contract: invoke_stage(stored, x, combinator, index) calls one stage (a model, or a
-// std::reference_wrapper to one) on x through the bridge weft::conversion chose, and adds the path
-// segment "<combinator>[index]" (with the stage's given name) to a weft::error on its way out; other
-// exceptions pass unchanged. broken_pipeline is the harmless placeholder a combinator yields after
-// its one diagnostic. not_model_diagnostic names the diagnostic for something that is not a model.
-// weft::get<I>(c) reaches stage or branch I of any combinator (unwrapped).
+// std::reference_wrapper to one) on x through the bridge weft::conversion chose; a weft::error on its
+// way out is replaced by a new one whose path starts with "<combinator>[index]" (with the stage's
+// given name), never changed in place (weft/errors.hpp); other exceptions pass unchanged.
+// broken_pipeline (weft/model.hpp) is the harmless placeholder a combinator yields after its one
+// diagnostic. not_model_diagnostic names the diagnostic for something that is not a model.
+// weft::get<I>(c) reaches stage or branch I of any combinator (unwrapped), seeing through wrappers.
 #ifndef WEFT_DETAIL_COMBINATOR_HPP
 #define WEFT_DETAIL_COMBINATOR_HPP
 
 #include <cstddef>
+#include <exception>
 #include <string_view>
 #include <type_traits>
 
@@ -25,21 +27,6 @@
 
 namespace weft {
 namespace detail {
-
-/// Placeholder a failed `|` returns after its one diagnostic, so that later `|` stay silent.
-/// Its call operator is declared and never defined: a program holding one never compiled.
-template <class In, class Out>
-struct broken_pipeline {
-  using input_type = In;
-  using output_type = Out;
-  output_type operator()(const input_type&) const;
-};
-template <class T> struct is_broken : std::false_type {};
-template <class In, class Out> struct is_broken<broken_pipeline<In, Out>> : std::true_type {};
-template <class T> inline constexpr bool is_broken_v = is_broken<std::remove_cvref_t<T>>::value;
-
-/// Stand-in type for the input or output of something that is not a model.
-struct unknown_type {};
 
 /// The first of T... (unknown_type when there is none).
 template <class... T> struct front { using type = unknown_type; };
@@ -116,12 +103,23 @@ struct branch_judgement {
                                                        In, (bad_model < n ? bad_model : bad_link), B...>::type;
 };
 
-/// Adds the path segment "<combinator>[index]" (and the stage's name) to e. Out of line and cold: it
-/// runs only when a stage fails, and keeps the handler that invoke_stage leaves in every caller to
-/// one call (a smaller caller leaves the compiler's inlining budget to the user's stages).
-[[gnu::cold, gnu::noinline]] inline void add_segment(error& e, std::string_view combinator, std::size_t index,
-                                                     std::string_view name) {
-  e.add_outer(segment(combinator, index, name));
+/// Throws, in place of the weft::error e being handled, a new error one segment longer (e's
+/// with_outer): e itself is never changed, since another call or thread may hold it (a model that
+/// rethrows a stored exception_ptr; par branches). Rethrows e unchanged when its type did not opt in
+/// (weft::error_base) or the copy cannot be made. Must be called from the handler that caught e.
+/// Out of line and cold: it runs only when a stage fails, and keeps the handler that invoke_stage
+/// leaves in every caller to one call (a smaller caller leaves the compiler's inlining budget to the
+/// user's stages).
+[[noreturn, gnu::cold, gnu::noinline]] inline void rethrow_with_segment(const error& e, std::string_view combinator,
+                                                                        std::size_t index, std::string_view name) {
+  std::exception_ptr longer;
+  try {
+    longer = e.with_outer(segment(combinator, index, name));
+  } catch (...) {
+    longer = nullptr;  // no memory for the longer path: the error itself is what matters
+  }
+  if (longer) std::rethrow_exception(longer);
+  throw;
 }
 
 /// Calls stored stage `stored` on x through the bridge to its input_type; see the header comment.
@@ -131,9 +129,8 @@ WEFT_INLINE output_t<Stored> invoke_stage(const Stored& stored, X& x, std::strin
   try {
     const bridge<X, input_t<Stored>> arg(x);
     return m(arg.get());
-  } catch (error& e) {
-    add_segment(e, combinator, index, model_traits<Stored>::given_name(m));
-    throw;
+  } catch (const error& e) {
+    rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
   }
 }
 
@@ -143,14 +140,17 @@ concept combinator = requires(C& c) { c.template stored<0>(); };
 
 }  // namespace detail
 
-/// Stage or branch I of a combinator, unwrapped (to read or change its weights).
-template <std::size_t I, detail::combinator C>
+/// Stage or branch I of a combinator, unwrapped (to read or change its weights). c may be a wrapper
+/// of one (weft::named(...)): get sees through it. Costs nothing; never throws.
+template <std::size_t I, class C>
+  requires detail::combinator<detail::see_through_t<C>>
 constexpr auto& get(C& c) noexcept {
-  return detail::unwrap(c.template stored<I>());
+  return detail::unwrap(detail::see_through(c).template stored<I>());
 }
-template <std::size_t I, detail::combinator C>
+template <std::size_t I, class C>
+  requires detail::combinator<detail::see_through_t<C>>
 constexpr const auto& get(const C& c) noexcept {
-  return detail::unwrap(c.template stored<I>());
+  return detail::unwrap(detail::see_through(c).template stored<I>());
 }
 
 }  // namespace weft

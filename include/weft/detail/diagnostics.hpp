@@ -95,6 +95,13 @@ struct xtensor_header_missing {
                 "#include <weft/xtensor.hpp>");
 };
 
+template <class Callable>
+struct fn_cannot_deduce_types {
+  static_assert(never<Callable>,
+                "weft: fn: cannot deduce input and output types from a generic (auto) lambda or an "
+                "overloaded callable; write weft::fn<In, Out>(f), or give the lambda a typed parameter and return type");
+};
+
 template <class Where, class Value>
 struct not_a_tensor {
   static_assert(never<Where, Value>,
@@ -196,6 +203,14 @@ struct fallback_output_mismatch {
                 "weft: fallback: this branch's output cannot become the fallback's output (the first "
                 "branch's output type, std::optional unwrapped); end the branch with weft::cast<T> or "
                 "weft::reshape<N...>, or make the outputs match");
+};
+
+template <class Where, class Output>
+struct fallback_view_output_with_condition {
+  static_assert(never<Where, Output>,
+                "weft: fallback: .when needs an output type that owns its memory (a rejected answer is "
+                "replaced by a later one), and the first branch returns a view; end the first branch "
+                "with weft::identity (an owning copy), or drop .when");
 };
 
 template <class Where, class Output, class Condition>
