@@ -633,3 +633,28 @@ TEST_CASE("more than 8 failing branches: every cause is kept, in order") {
     }
   }
 }
+
+// Regression test for /work/shared/repro/answered_named_min.cpp: answered on a fallback wrapped in
+// weft::named (the README's shape, reached with get<1>) did not compile.
+TEST_CASE("answered and get see through weft::named") {
+  using weft::operator|;
+  auto pipeline = pass4{} | weft::named("classifier", weft::fallback(thrower{}, constant{2.0f}).when(weft::non_finite)) |
+                  weft::argmax;
+  const auto& classifier = weft::get<1>(pipeline);
+  static_assert(weft::detail::wrapper<std::remove_cvref_t<decltype(classifier)>>);
+  const auto [y, branch] = weft::answered(classifier, vec4::Ones());
+  CHECK(branch == 1);
+  CHECK(y == vec4::Constant(2.0f));
+  auto twice = weft::named("outer", weft::named("inner", weft::fallback(constant{1.0f}, constant{2.0f})));
+  CHECK(weft::answered(twice, vec4::Zero()).branch == 0);
+  CHECK(weft::get<1>(twice).value == 2.0f);  // get sees through both names to branch 1
+  weft::get<1>(twice).value = 3.0f;
+  CHECK(weft::get<1>(twice).value == 3.0f);
+}
+
+TEST_CASE("a fallback whose output is a view cannot take conditions; an owning one can") {
+  using view = Eigen::Map<const vec4>;
+  static_assert(!weft::detail::replaceable_answer<view>);
+  static_assert(weft::detail::replaceable_answer<vec4>);
+  static_assert(weft::detail::replaceable_answer<std::tuple<vec4, xvec4>>);
+}

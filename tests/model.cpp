@@ -1,13 +1,32 @@
 // Tests for weft/model.hpp: the model concept, model_traits, fn and named.
+#include <weft/describe.hpp>
 #include <weft/eigen.hpp>
 #include <weft/model.hpp>
+#include <weft/sequence.hpp>
 #include <weft/xtensor.hpp>
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <string>
 #include <tuple>
+
+// named_static_buffer.cpp / named_buffer.cpp are ASan stack-use-after-return findings: that check is
+// off unless asked for, so this test binary asks for it (the asan preset's ASAN_OPTIONS add to it).
+#if defined(__SANITIZE_ADDRESS__)
+#define WEFT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WEFT_TEST_ASAN 1
+#endif
+#endif
+#ifdef WEFT_TEST_ASAN
+extern "C" const char* __asan_default_options() { return "detect_stack_use_after_return=1"; }
+#endif
 
 namespace {
 
@@ -105,6 +124,82 @@ TEST_CASE("named gives a model a run-time name; model_traits reads it") {
   CHECK(n(vec4(1, 2, 3, 4))(1) == 2.0f);
   CHECK(weft::model_traits<good>::given_name(good{}).empty());
   CHECK(weft::model_traits<good>::name(good{}).find("good") != std::string_view::npos);
+}
+
+namespace {
+struct thrower4 {
+  using input_type = vec4;
+  using output_type = vec4;
+  vec4 operator()(const vec4&) const { throw weft::shape_error("f32[4]", "f32[5]"); }
+};
+
+/// A pipeline whose stage is named from a local buffer that dies when this returns (named_buffer.cpp).
+auto pipeline_named_from_local_buffer(const char* cfg_name) {
+  char buf[16] = {};
+  std::strncpy(buf, cfg_name, sizeof buf - 1);  // a name read from a config file
+  using weft::operator|;
+  return weft::fn([](const vec4& v) -> vec4 { return v; }) | weft::named(buf, thrower4{});
+}
+
+std::string what_of(const auto& pipeline) {
+  try {
+    (void)pipeline(vec4::Zero());
+  } catch (const weft::error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("named takes a string_view or a std::string too, and owns a copy") {
+  std::string name = "a name longer than the small-string buffer";
+  auto n = weft::named(name, good{});
+  name.assign(name.size(), 'x');
+  CHECK(n.name == "a name longer than the small-string buffer");
+  auto v = weft::named(std::string_view("cut\0here", 8), good{});
+  CHECK(v.name == "cut");
+  const char* p = "pointer";
+  CHECK(weft::named(p, good{}).name == "pointer");
+  char full[3] = {'a', 'b', 'c'};  // no NUL: taken whole, never read past
+  CHECK(weft::named(full, good{}).name == "abc");
+}
+
+// Regression test for /work/shared/repro/named_buffer.cpp: the name was a view of a local buffer
+// (ASan stack-use-after-return, asan preset).
+TEST_CASE("a name from a local buffer survives the buffer") {
+  const auto p = pipeline_named_from_local_buffer("encoder");
+  CHECK(what_of(p) == "weft: shape_error at sequence[1] \"encoder\": expected f32[4], got f32[5]");
+  auto heap = std::make_unique<char[]>(32);
+  std::strcpy(heap.get(), "from the heap");
+  auto n = weft::named(std::string_view(heap.get()), good{});
+  heap.reset();
+  CHECK(weft::model_traits<decltype(n)>::given_name(n) == "from the heap");
+}
+
+// Regression test for /work/shared/repro/named_static_buffer.cpp: a long-lived buffer's trailing NULs
+// were part of the name, so what() stopped at the name and describe() held NUL bytes.
+TEST_CASE("a name is cut at the first NUL of its buffer") {
+  static char buf[16];
+  std::strcpy(buf, "encoder");
+  using weft::operator|;
+  auto p = weft::fn([](const vec4& v) -> vec4 { return v; }) | weft::named(buf, thrower4{});
+  const std::string w = what_of(p);
+  CHECK(std::count(w.begin(), w.end(), '\0') == 0);
+  CHECK(w == "weft: shape_error at sequence[1] \"encoder\": expected f32[4], got f32[5]");
+  const std::string d = weft::describe(p);
+  CHECK(std::count(d.begin(), d.end(), '\0') == 0);
+  CHECK(d.find("[1] \"encoder\" thrower4: f32[4] -> f32[4]") != std::string::npos);
+}
+
+TEST_CASE("named is a wrapper: model_traits sees through a wrapper without a name of its own") {
+  auto n = weft::named("outer", weft::named("inner", good{}));
+  static_assert(weft::detail::wrapper<decltype(n)>);
+  static_assert(std::is_same_v<weft::detail::see_through_t<decltype(n)>, good>);
+  CHECK(weft::model_traits<decltype(n)>::given_name(n) == "outer");
+  CHECK(&weft::detail::see_through(n) == &n.model.model);
+  good g;
+  auto r = weft::named("borrowed", std::ref(g));
+  CHECK(&weft::detail::see_through(r) == &g);
 }
 
 TEST_CASE("a model that may decline returns an empty optional") {
