@@ -315,6 +315,9 @@ class fallback {
 
  private:
   using judgement = detail::fallback_judgement<input_type, output_type, Branches...>;
+  // A rejected answer is replaced by a later one (assigned): output_type must own its memory to take
+  // conditions (a broken fallback counts as able: it was diagnosed where it was built).
+  static constexpr bool replaceable = !judgement::ok || detail::replaceable_answer<output_type>;
 
  public:
   /// Stores the branches (moved from rvalues) and judges every branch's input and output at compile time.
@@ -335,26 +338,32 @@ class fallback {
   /// This fallback with condition c: move on when c(output) is true. Returns
   /// weft::fallback_when<fallback, C>; fails to compile when c cannot take output_type.
   template <class C>
-    requires std::is_constructible_v<std::decay_t<C>, C&&>
+    requires(std::is_constructible_v<std::decay_t<C>, C &&> && replaceable)
   auto when(C&& c) const& {
-    if constexpr (!replaceable) (void)detail::fallback_view_output_with_condition<detail::fallback_branch<0>, output_type>{};
     if constexpr (!takes<C>) {
-      if constexpr (replaceable) (void)condition_check<C>{};
+      (void)condition_check<C>{};
       return fallback(*this);
     } else {
       return fallback_when<fallback, std::decay_t<C>>(detail::prejudged, *this, std::forward<C>(c));
     }
   }
   template <class C>
-    requires std::is_constructible_v<std::decay_t<C>, C&&>
+    requires(std::is_constructible_v<std::decay_t<C>, C &&> && replaceable)
   auto when(C&& c) && {
-    if constexpr (!replaceable) (void)detail::fallback_view_output_with_condition<detail::fallback_branch<0>, output_type>{};
     if constexpr (!takes<C>) {
-      if constexpr (replaceable) (void)condition_check<C>{};
+      (void)condition_check<C>{};
       return fallback(std::move(*this));
     } else {
       return fallback_when<fallback, std::decay_t<C>>(detail::prejudged, std::move(*this), std::forward<C>(c));
     }
+  }
+
+  /// Diagnoses .when on a fallback whose output type is a view (a rejected answer could not be
+  /// replaced): one `weft:` error at the call; returns a fallback_when that stays silent after it.
+  template <class C>
+    requires(std::is_constructible_v<std::decay_t<C>, C &&> && !replaceable)
+  auto when(C&& c, detail::fallback_view_output_with_condition<detail::fallback_branch<0>, output_type> = {}) const {
+    return fallback_when<fallback, std::decay_t<C>>(detail::prejudged, *this, std::forward<C>(c));
   }
 
   /// Branch I as stored (a std::reference_wrapper when given as std::ref).
@@ -366,10 +375,6 @@ class fallback {
   friend struct detail::fallback_access;
   template <class F, class... C>
   friend class fallback_when;
-
-  // A rejected answer is replaced by a later one (assigned): output_type must own its memory to take
-  // conditions (a broken fallback counts as able: it was diagnosed where it was built).
-  static constexpr bool replaceable = !judgement::ok || detail::replaceable_answer<output_type>;
 
   // A condition C is accepted when it can take output_type; a broken fallback accepts none, silently
   // (it was diagnosed where it was built).

@@ -170,12 +170,11 @@ template <class F>
 concept undeducible_callable = std::is_class_v<F> && !requires { &F::operator(); };
 }  // namespace detail
 
-/// Diagnoses weft::fn(f) of a generic (`auto`) lambda or an overloaded callable: one `weft:` error
-/// naming the remedy, weft::fn<In, Out>(f); yields a placeholder that later `|` accept silently.
+/// Diagnoses weft::fn(f) of a generic (`auto`) lambda or an overloaded callable: one `weft:` error at
+/// the call, naming the remedy weft::fn<In, Out>(f); yields a placeholder that later `|` accept silently.
 template <class F>
   requires detail::undeducible_callable<std::decay_t<F>>
-detail::broken_pipeline<detail::unknown_type, detail::unknown_type> fn(F&&) {
-  (void)detail::fn_cannot_deduce_types<std::decay_t<F>>{};
+detail::broken_pipeline<detail::unknown_type, detail::unknown_type> fn(F&&, detail::fn_cannot_deduce_types<std::decay_t<F>> = {}) {
   return {};
 }
 

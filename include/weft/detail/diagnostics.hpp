@@ -95,13 +95,6 @@ struct xtensor_header_missing {
                 "#include <weft/xtensor.hpp>");
 };
 
-template <class Callable>
-struct fn_cannot_deduce_types {
-  static_assert(never<Callable>,
-                "weft: fn: cannot deduce input and output types from a generic (auto) lambda or an "
-                "overloaded callable; write weft::fn<In, Out>(f), or give the lambda a typed parameter and return type");
-};
-
 template <class Where, class Value>
 struct not_a_tensor {
   static_assert(never<Where, Value>,
@@ -140,6 +133,50 @@ struct reshape_rank_unsupported {
   static_assert(never<Where, From, To>,
                 "weft: reshape: Eigen holds ranks 1 and 2 only; reshape to rank 1 or 2, or use xtensor");
 };
+
+// --- reported at the user's call ---------------------------------------------------------------
+// These are the type of a defaulted parameter of the overload that diagnoses a misuse, so that the
+// error points at the user's call. On g++ (12 and later) their constructor is [[gnu::unavailable]]:
+// the message is on the first error line, at the user's line (a static_assert would come after the
+// include chain and the instantiation context). Elsewhere (clang) a static_assert, which clang prints
+// first, after the include chain.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define WEFT_DETAIL_AT_CALL 1
+#define WEFT_DETAIL_UNAVAILABLE(message) [[gnu::unavailable(message)]]
+#else
+#define WEFT_DETAIL_AT_CALL 0
+#define WEFT_DETAIL_UNAVAILABLE(message)
+#endif
+
+#define WEFT_DETAIL_FN_CANNOT_DEDUCE                                                                  \
+  "weft: fn: cannot deduce input and output types from a generic (auto) lambda or an overloaded " \
+  "callable; write weft::fn<In, Out>(f), or give it a typed parameter and return type"
+template <class Callable>
+struct fn_cannot_deduce_types {
+  WEFT_DETAIL_UNAVAILABLE(WEFT_DETAIL_FN_CANNOT_DEDUCE)
+  constexpr fn_cannot_deduce_types() noexcept {}  // weft::fn<In, Out>(f) names the types
+#if !WEFT_DETAIL_AT_CALL
+  static_assert(never<Callable>, WEFT_DETAIL_FN_CANNOT_DEDUCE);
+#endif
+};
+
+#define WEFT_DETAIL_FALLBACK_VIEW_WHEN                                                                \
+  "weft: fallback: .when needs an output type that owns its memory (a rejected answer is replaced " \
+  "by a later one), and the first branch returns a view; end the first branch with weft::identity " \
+  "(an owning copy), or drop .when"
+template <class Where, class Output>
+struct fallback_view_output_with_condition {
+  WEFT_DETAIL_UNAVAILABLE(WEFT_DETAIL_FALLBACK_VIEW_WHEN)
+  constexpr fallback_view_output_with_condition() noexcept {}  // end the first branch with | weft::identity
+#if !WEFT_DETAIL_AT_CALL
+  static_assert(never<Where, Output>, WEFT_DETAIL_FALLBACK_VIEW_WHEN);
+#endif
+};
+
+#undef WEFT_DETAIL_FALLBACK_VIEW_WHEN
+#undef WEFT_DETAIL_FN_CANNOT_DEDUCE
+#undef WEFT_DETAIL_AT_CALL
+#undef WEFT_DETAIL_UNAVAILABLE
 
 // --- fan_out ----------------------------------------------------------------------------------
 
@@ -203,14 +240,6 @@ struct fallback_output_mismatch {
                 "weft: fallback: this branch's output cannot become the fallback's output (the first "
                 "branch's output type, std::optional unwrapped); end the branch with weft::cast<T> or "
                 "weft::reshape<N...>, or make the outputs match");
-};
-
-template <class Where, class Output>
-struct fallback_view_output_with_condition {
-  static_assert(never<Where, Output>,
-                "weft: fallback: .when needs an output type that owns its memory (a rejected answer is "
-                "replaced by a later one), and the first branch returns a view; end the first branch "
-                "with weft::identity (an owning copy), or drop .when");
 };
 
 template <class Where, class Output, class Condition>
