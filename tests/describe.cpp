@@ -155,16 +155,16 @@ TEST_CASE("describe: a sequence holding a named stage, fan_out | concat, and an 
   CHECK(weft::describe(p) ==
         "sequence: f32[64] -> f32[64]\n"
         "  [0] \"encoder\" scaler: f32[64] -> f32[64]\n"
-        "  | view\n"
+        "  | view (eigen f32[64] -> eigen f32[64] view)\n"
         "  [1] fan_out: f32[64] -> (f32[32], f32[32])\n"
         "    [0] proj_a: f32[64] -> f32[32]\n"
-        "    > copy\n"
+        "    > copy (eigen f32[64] view -> xtensor f32[64])\n"
         "    [1] proj_b: f32[64] -> f32[32]\n"
         "  [2] concat: (f32[32], f32[32]) -> f32[64]\n"
         "  [3] ensemble mean: f32[64] -> f32[64]\n"
         "    [0] head_a: f32[64] -> f32[64]\n"
         "    [1] xhead: f32[64] -> f32[64]\n"
-        "    < copy\n"
+        "    < copy (xtensor f32[64] -> eigen f32[64])\n"
         "  [4] softmax: f32[64] -> f32[64]\n");
 }
 
@@ -173,13 +173,13 @@ TEST_CASE("describe: a named fallback with conditions, after a checked link") {
   CHECK(weft::describe(p) ==
         "sequence: f32[4] -> f64[4]\n"
         "  [0] widen: f32[4] -> f32[?]\n"
-        "  | checked copy\n"
+        "  | checked copy (eigen f32[?] -> eigen f32[4])\n"
         "  [1] \"guarded\" fallback when non_finite, below_confidence(0.7): f32[4] -> f32[4]\n"
         "    [0] fast: f32[4] -> f32[4]?\n"
-        "    > copy\n"
+        "    > copy (eigen f32[4] -> eigen f32[?])\n"
         "    [1] slow: f32[?] -> f32[4]\n"
         "    [2] \"backup\" xslow: f32[4] -> f32[4]\n"
-        "    < copy\n"
+        "    < copy (xtensor f32[4] -> eigen f32[4])\n"
         "  [2] cast<f64>: f32[4] -> f64[4]\n");
 }
 
@@ -218,17 +218,38 @@ TEST_CASE("describe: batched, a branch view, a lone model, a named root, a borro
   const auto relu = weft::fn([](const vec4& x) -> vec4 { return x.cwiseMax(0.0f); });
   CHECK(weft::describe(weft::batched(relu)) ==
         "batched: f32[4,?] col-major -> f32[4,?] col-major\n"
-        "  > copy\n"
+        "  > copy (eigen f32[4,?] col-major -> eigen f32[4])\n"
         "  [0] fn: f32[4] -> f32[4]\n");
   check_renders(weft::to_dot(weft::batched(weft::named("relu", relu))));
   CHECK(weft::describe(weft::fan_out(head_a{}, proj_a{})) ==
         "fan_out: f32[64] -> (f32[64], f32[32])\n"
         "  [0] head_a: f32[64] -> f32[64]\n"
-        "  > view\n"
+        "  > view (eigen f32[64] -> eigen f32[64] view)\n"
         "  [1] proj_a: f32[64] -> f32[32]\n");
   CHECK(weft::describe(scaler{}) == "scaler: f32[64] -> f32[64]\n");
   CHECK(weft::describe(weft::named("s", scaler{})) == "\"s\" scaler: f32[64] -> f32[64]\n");
   CHECK(weft::describe(std::ref(scaler_instance)) == "scaler: f32[64] -> f32[64]\n");
+}
+
+// The repro README: "describe prints f32[6] -> f32[6] on both sides of a copy, hiding which backend
+// caused it". Each bridge names both sides' backends (and a view, a layout).
+TEST_CASE("describe and to_dot name each side's backend on a bridge") {
+  using xvec6 = xt::xtensor_fixed<float, xt::xshape<6>>;
+  using vec6 = Eigen::Matrix<float, 6, 1>;
+  const auto e = weft::fn([](const vec6& x) -> vec6 { return x; });
+  const auto x = weft::fn([](const xvec6& v) -> xvec6 { return v; });
+  using weft::operator|;
+  const auto p = e | x;
+  CHECK(weft::describe(p) ==
+        "sequence: f32[6] -> f32[6]\n"
+        "  [0] fn: f32[6] -> f32[6]\n"
+        "  | copy (eigen f32[6] -> xtensor f32[6])\n"
+        "  [1] fn: f32[6] -> f32[6]\n");
+  CHECK(weft::to_dot(p).find("[label=\"copy\\neigen f32[6] -> xtensor f32[6]\"") != std::string::npos);
+  using m23 = Eigen::Matrix<float, 2, 3>;
+  using m23r = Eigen::Matrix<float, 2, 3, Eigen::RowMajor>;
+  const auto layouts = weft::fn([](const m23& v) -> m23 { return v; }) | weft::fn([](const m23r& v) -> m23r { return v; });
+  CHECK(weft::describe(layouts).find("| copy (eigen f32[2,3] col-major -> eigen f32[2,3])\n") != std::string::npos);
 }
 
 TEST_CASE("to_dot: a Graphviz graph that dot renders") {
@@ -236,11 +257,11 @@ TEST_CASE("to_dot: a Graphviz graph that dot renders") {
   CHECK(first.rfind("digraph weft {\n  rankdir=LR;\n", 0) == 0);
   CHECK(first.find("subgraph cluster_0 {") != std::string::npos);
   CHECK(first.find("subgraph cluster_2 {") != std::string::npos);
-  CHECK(first.find("[label=\"copy\", color=\"#d62728\"") != std::string::npos);
-  CHECK(first.find("[label=\"view\"]") != std::string::npos);
+  CHECK(first.find("[label=\"copy\\neigen f32[64] view -> xtensor f32[64]\", color=\"#d62728\"") != std::string::npos);
+  CHECK(first.find("[label=\"view\\neigen f32[64] -> eigen f32[64] view\"]") != std::string::npos);
   check_renders(first);
   const std::string second = weft::to_dot(second_pipeline());
-  CHECK(second.find("[label=\"checked copy\", color=\"#d62728\", fontcolor=\"#d62728\", penwidth=2, style=dashed]") !=
+  CHECK(second.find("[label=\"checked copy\\neigen f32[?] -> eigen f32[4]\", color=\"#d62728\", fontcolor=\"#d62728\", penwidth=2, style=dashed]") !=
         std::string::npos);
   CHECK(second.find("\\\"guarded\\\" fallback when non_finite") != std::string::npos);
   check_renders(second);

@@ -137,9 +137,36 @@ std::string value_spec() {
   }
 }
 
-/// The bridge from a From to a stage taking To, as text ("" for identity).
+/// One side of a bridge as text: backend, spec, and " view" ("strided view") when T views memory.
+template <class T>
+std::string side_text() {
+  using U = std::remove_cvref_t<T>;
+  using tt = tensor_traits<U>;
+  std::string s = tt::backend == backend::eigen ? "eigen " : "xtensor ";
+  s += spec_name<U>();
+  if constexpr (!tt::owns_memory) s += tt::contiguous ? " view" : " strided view";
+  return s;
+}
+
+/// A bridge weft inserts: its kind and both sides, so that a copy shows what caused it.
+struct bridge_label {
+  std::string kind;      // "view", "copy", "checked view", "checked copy"; empty: no bridge
+  std::string from, to;  // side_text of each end
+  bool empty() const noexcept { return kind.empty(); }
+  /// "copy (eigen f32[6] -> xtensor f32[6])"
+  std::string text() const { return kind + " (" + from + " -> " + to + ")"; }
+};
+
+/// A bridge of kind `kind` from a From to a To (no bridge when kind is empty).
 template <class From, class To>
-std::string bridge_text() {
+bridge_label make_bridge(std::string kind) {
+  if (kind.empty()) return {};
+  return {std::move(kind), side_text<From>(), side_text<To>()};
+}
+
+/// The bridge from a From to a stage taking To (none for identity).
+template <class From, class To>
+bridge_label bridge_text() {
   if constexpr (tensor<From> && tensor<To>) {
     using c = conversion<From, To>;
     const auto word = [](conversion_kind k) -> std::string {
@@ -149,10 +176,10 @@ std::string bridge_text() {
         default: return "";
       }
     };
-    if constexpr (c::kind == conversion_kind::checked) return "checked " + word(c::then);
-    else return word(c::kind);
+    if constexpr (c::kind == conversion_kind::checked) return make_bridge<From, To>("checked " + word(c::then));
+    else return make_bridge<From, To>(word(c::kind));
   } else {
-    return "";
+    return {};
   }
 }
 
@@ -167,7 +194,7 @@ struct describe_node {
   bool links = false;            // sequence: bridge_in[i] joins child i-1 to child i
   std::string split, join;       // dot: labels of the split and join nodes (branch combinators)
   std::vector<describe_node> children;
-  std::vector<std::string> bridge_in, bridge_out;  // per child; "" when none
+  std::vector<bridge_label> bridge_in, bridge_out;  // per child; empty when none
 
   std::string title() const {
     std::string t;
@@ -258,12 +285,12 @@ struct describer<sequence<S...>> {
       (n.children.push_back(describe_child(s.template stored<I>(), I)), ...);
       (n.bridge_in.push_back(link_text<I>()), ...);
     }(std::index_sequence_for<S...>{});
-    n.bridge_out.assign(sizeof...(S), std::string());
+    n.bridge_out.assign(sizeof...(S), bridge_label{});
     return n;
   }
   template <std::size_t I>
-  static std::string link_text() {
-    if constexpr (I == 0) return "";
+  static bridge_label link_text() {
+    if constexpr (I == 0) return {};
     else return bridge_text<output_t<nth_t<I - 1, S...>>, input_t<nth_t<I, S...>>>();
   }
 };
@@ -292,7 +319,7 @@ struct fan_out_parts<fan_out_base<P, B...>> {
   static describe_node make(const F& f) {
     describe_node n = node_head<F>("fan_out" + policy_suffix<P>());
     add_branches<input_t<F>, B...>(n, f);
-    n.bridge_out.assign(sizeof...(B), std::string());
+    n.bridge_out.assign(sizeof...(B), bridge_label{});
     n.split = "fan_out";
     n.join = "tuple";
     return n;
@@ -337,10 +364,10 @@ struct describer<ensemble<X...>> {
 
 /// How branch output T becomes a fallback's result R: nothing when it is one, else a (checked) copy.
 template <class T, class R>
-std::string answer_text() {
-  if constexpr (std::is_same_v<T, R>) return "";
-  else if constexpr (conversion<const T, R>::kind == conversion_kind::checked) return "checked copy";
-  else return "copy";
+bridge_label answer_text() {
+  if constexpr (std::is_same_v<T, R>) return {};
+  else if constexpr (conversion<const T, R>::kind == conversion_kind::checked) return make_bridge<T, R>("checked copy");
+  else return make_bridge<T, R>("copy");
 }
 
 template <class F, class... B, class C>
@@ -380,8 +407,8 @@ struct describer<batched<M>> {
     n.children.push_back(describe_child(b.template stored<0>(), 0));
     using in = input_t<M>;
     constexpr auto path = sample_path_of<in>();
-    n.bridge_in.push_back(path == sample_path::view ? "view" : "copy");
-    n.bridge_out.push_back("");
+    n.bridge_in.push_back(make_bridge<input_t<batched<M>>, in>(path == sample_path::view ? "view" : "copy"));
+    n.bridge_out.push_back({});
     n.split = "samples";
     n.join = "batch";
     return n;
@@ -395,9 +422,9 @@ inline void describe_text(const describe_node& n, std::size_t depth, std::string
   out += pad + n.title() + ": " + n.in + " -> " + n.out + "\n";
   const std::string inner(2 * depth + 2, ' ');
   for (std::size_t i = 0; i < n.children.size(); ++i) {
-    if (!n.bridge_in[i].empty()) out += inner + (n.links ? "| " : "> ") + n.bridge_in[i] + "\n";
+    if (!n.bridge_in[i].empty()) out += inner + (n.links ? "| " : "> ") + n.bridge_in[i].text() + "\n";
     describe_text(n.children[i], depth + 1, out);
-    if (!n.bridge_out[i].empty()) out += inner + "< " + n.bridge_out[i] + "\n";
+    if (!n.bridge_out[i].empty()) out += inner + "< " + n.bridge_out[i].text() + "\n";
   }
 }
 
@@ -426,12 +453,13 @@ struct dot_writer {
     out += pad() + id + " [label=\"" + std::string(label) + "\"" + std::string(attrs) + "];\n";
     return id;
   }
-  void edge(const std::string& from, const std::string& to, std::string_view bridge) {
+  /// An edge; a bridge's label is its kind over both sides ("copy\neigen f32[6] -> xtensor f32[6]").
+  void edge(const std::string& from, const std::string& to, const bridge_label& bridge) {
     out += pad() + from + " -> " + to;
     if (!bridge.empty()) {
-      out += " [label=\"" + std::string(bridge) + "\"";
-      if (bridge.find("copy") != std::string_view::npos) out += ", color=\"#d62728\", fontcolor=\"#d62728\", penwidth=2";
-      if (bridge.find("checked") != std::string_view::npos) out += ", style=dashed";
+      out += " [label=\"" + dot_escape(bridge.kind) + "\\n" + dot_escape(bridge.from) + " -> " + dot_escape(bridge.to) + "\"";
+      if (bridge.kind.find("copy") != std::string::npos) out += ", color=\"#d62728\", fontcolor=\"#d62728\", penwidth=2";
+      if (bridge.kind.find("checked") != std::string::npos) out += ", style=dashed";
       out += "]";
     }
     out += ";\n";
@@ -503,8 +531,8 @@ std::string to_dot(const M& m) {
   const std::string in = w.node("input\\n" + detail::dot_escape(root.in), ", shape=plaintext");
   const auto [entry, exit] = w.write(root);
   const std::string out = w.node("output\\n" + detail::dot_escape(root.out), ", shape=plaintext");
-  w.edge(in, entry, "");
-  w.edge(exit, out, "");
+  w.edge(in, entry, {});
+  w.edge(exit, out, {});
   w.out += "}\n";
   return w.out;
 }
