@@ -9,7 +9,8 @@
 //       <title>: <input spec> -> <output spec>
 //     where <title> is `[i] ` (its index in the enclosing combinator; absent at the root), then the
 //     given name in double quotes and a space when the node has one (weft::named or a `name` member),
-//     then what the node is:
+//     then what the node is (a wrapper such as weft::named is seen through: it is its inner model's
+//     node, with the wrapper's name):
 //       sequence | fan_out | ensemble <reducer> | fallback | batched     a combinator, children below;
 //         fan_out and ensemble add " par" after their name when their branches run concurrently
 //         (weft::par or weft::on(e)); <reducer> is mean, weighted, vote, max, median or custom;
@@ -23,23 +24,26 @@
 //       > <bridge>   before a branch (fan_out, ensemble, fallback; batched's model): the combinator's
 //                    input (batched: each sample) reaches the branch below;
 //       < <bridge>   after a branch (ensemble, fallback): its output reaches the combinator's result;
-//     <bridge> is view, copy, checked view or checked copy (weft::conversion's kind, and its `then`
-//     after a run-time check). Identity (the same type passed on) is no bridge and has no line.
+//     <bridge> is `<kind> (<from> -> <to>)`: kind is view, copy, checked view or checked copy
+//     (weft::conversion's kind, and its `then` after a run-time check); from and to are each side's
+//     backend and spec, with " view" (" strided view") when that type views memory, so that a copy
+//     shows what caused it: `copy (eigen f32[6] -> xtensor f32[6])`. Identity (the same type passed
+//     on) is no bridge and has no line.
 //     Example: weft::named("encoder", scaler{}) | weft::fan_out(proj_a{}, proj_b{}) | weft::concat
 //              | weft::ensemble(weft::mean, head_a{}, xhead{}) | weft::softmax
 //     (proj_a takes an Eigen::Map<const ...>, proj_b and xhead's output are xtensor) gives
 //       sequence: f32[64] -> f32[64]
 //         [0] "encoder" scaler: f32[64] -> f32[64]
-//         | view
+//         | view (eigen f32[64] -> eigen f32[64] view)
 //         [1] fan_out: f32[64] -> (f32[32], f32[32])
 //           [0] proj_a: f32[64] -> f32[32]
-//           > copy
+//           > copy (eigen f32[64] view -> xtensor f32[64])
 //           [1] proj_b: f32[64] -> f32[32]
 //         [2] concat: (f32[32], f32[32]) -> f32[64]
 //         [3] ensemble mean: f32[64] -> f32[64]
 //           [0] head_a: f32[64] -> f32[64]
 //           [1] xhead: f32[64] -> f32[64]
-//           < copy
+//           < copy (xtensor f32[64] -> eigen f32[64])
 //         [4] softmax: f32[64] -> f32[64]
 //     (a fan_out's input_type is its first branch's: here the view is made once, into the fan_out.)
 //   weft::to_dot(m) is the same tree as a Graphviz digraph (`digraph weft { rankdir=LR; ... }`): an
@@ -47,7 +51,8 @@
 //   and specs; a cluster (subgraph cluster_N) per combinator labelled with its title and specs;
 //   fan_out, ensemble, fallback and batched draw a split node fanning out to each branch and a join
 //   node (the tuple, the reducer, the first answer, the batch) gathering them; every bridge is an
-//   edge label; copies (and checked copies) are drawn in #d62728, checked bridges dashed.
+//   edge label (its kind, then both sides on a second line); copies (and checked copies) are drawn
+//   in #d62728, checked bridges dashed.
 //   Six-digit colours only: graphviz 2.43 misreads three-digit ones. `dot -Tsvg` renders it.
 //   Both are derived from the pipeline's type (stages, branches, bridges), so they cannot drift from
 //   the code; the value gives only run-time names (weft::named, `name` members, condition labels).
