@@ -658,3 +658,44 @@ TEST_CASE("a fallback whose output is a view cannot take conditions; an owning o
   static_assert(weft::detail::replaceable_answer<vec4>);
   static_assert(weft::detail::replaceable_answer<std::tuple<vec4, xvec4>>);
 }
+
+namespace {
+/// A wrapper of the kind later releases add (observe, shaped): it opts in with wrapped_type and
+/// inner(), and its call does more than forward, so it defines around(x, call) too.
+template <class M>
+struct call_counting {
+  using input_type = weft::input_t<M>;
+  using output_type = weft::output_t<M>;
+  using wrapped_type = M;
+  M model;
+  int* count;
+  output_type operator()(const input_type& x) const {
+    ++*count;
+    return model(x);
+  }
+  M& inner() noexcept { return model; }
+  const M& inner() const noexcept { return model; }
+  template <class F>
+  decltype(auto) around(const input_type& x, F&& call) const {
+    ++*count;
+    return call(x);
+  }
+};
+}  // namespace
+
+TEST_CASE("a new wrapper opts in with wrapped_type and inner(); answered keeps its own work (around)") {
+  int count = 0;
+  using fb_t = decltype(weft::fallback(thrower{}, constant{5.0f}));
+  const call_counting<fb_t> w{weft::fallback(thrower{}, constant{5.0f}), &count};
+  static_assert(weft::detail::wrapper<call_counting<fb_t>>);
+  static_assert(std::is_same_v<weft::detail::see_through_t<call_counting<fb_t>>, fb_t>);
+  const auto a = weft::answered(w, vec4::Zero());
+  CHECK(a.branch == 1);
+  CHECK(a.output == vec4::Constant(5.0f));
+  CHECK(count == 1);
+  CHECK(weft::get<1>(w).value == 5.0f);
+  const auto named_w = weft::named("counted", w);
+  CHECK(weft::answered(named_w, vec4::Zero()).branch == 1);
+  CHECK(count == 2);
+  (void)weft::strict(named_w);  // sees through both wrappers to a fallback that copies nothing
+}
