@@ -22,10 +22,14 @@
 //   fb.when(c) returns weft::fallback_when<weft::fallback<A, B, C>, C1> (the fallback and its
 //   conditions; .when again appends: fallback_when<..., C1, C2>); a condition that cannot take R fails
 //   to compile there, naming weft::detail::fallback_condition<K>, R's spec and what the condition takes.
+//   .when needs an R that owns its memory (a rejected answer is replaced by a later one): on a
+//   fallback whose R is a view it fails to compile at the call (weft::detail::
+//   fallback_view_output_with_condition); end the first branch with `| weft::identity`.
 //   Which branch answered: weft::answered(fb, x) returns weft::answer<R>{output, branch}; calling
-//   fb(x) returns the output alone. No global or per-object state is involved.
+//   fb(x) returns the output alone. No global or per-object state is involved. answered (and get)
+//   see through wrappers: answered(weft::named("guard", fb), x) works (weft/detail/wrapper.hpp).
 //   Errors: a weft::error raised in branch I gains the segment "fallback[I]" (with the branch's given
-//   name) and is recorded; when every branch fails, weft::fallback_error is thrown holding one
+//   name; a new exception object, weft/errors.hpp) and is recorded; when every branch fails, weft::fallback_error is thrown holding one
 //   weft::fallback_cause per branch, in order (its what() lists them); it gains outer path segments as
 //   it leaves enclosing combinators. An exception thrown by a condition passes through unchanged.
 //   Calls are const and thread-safe when the branches' and conditions' calls are; a failed call

@@ -13,7 +13,9 @@
 //   weft::named(name, m) gives m a run-time name (copied, cut at the first NUL); the result is a
 //   wrapper that get, answered, describe, to_dot and strict see through.
 //   weft::fn<In, Out>(f) makes a model of any callable; weft::fn(&function) and weft::fn(lambda)
-//   deduce In and Out from a non-generic signature. Empty callables take no space.
+//   deduce In and Out from a non-generic signature. Empty callables take no space. weft::fn of a
+//   generic (auto) lambda or an overloaded callable fails to compile at the call, asking for
+//   weft::fn<In, Out>(f).
 #ifndef WEFT_MODEL_HPP
 #define WEFT_MODEL_HPP
 
