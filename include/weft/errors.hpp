@@ -118,7 +118,8 @@ class error : public std::runtime_error {
 /// opt in itself is detected by its dynamic type (RTTI) and passes through unchanged.
 template <class Derived, class Base = error>
 class error_base : public Base {
-  static_assert(std::is_base_of_v<error, Base>, "weft: error_base<Derived, Base>: Base must be weft::error or derive from it");
+  static_assert(std::is_base_of_v<error, Base>,
+                "weft: error_base<Derived, Base>: Base must be weft::error or derive from it");
 
  public:
   using Base::Base;

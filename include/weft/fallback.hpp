@@ -29,8 +29,9 @@
 //   fb(x) returns the output alone. No global or per-object state is involved. answered (and get)
 //   see through wrappers: answered(weft::named("guard", fb), x) works (weft/detail/wrapper.hpp).
 //   Errors: a weft::error raised in branch I gains the segment "fallback[I]" (with the branch's given
-//   name; a new exception object, weft/errors.hpp) and is recorded; when every branch fails, weft::fallback_error is thrown holding one
-//   weft::fallback_cause per branch, in order (its what() lists them); it gains outer path segments as
+//   name; as a new exception object, weft/errors.hpp) and is recorded; when every branch fails,
+//   weft::fallback_error is thrown holding one weft::fallback_cause per branch, in order (its what()
+//   lists them); it gains outer path segments as
 //   it leaves enclosing combinators. An exception thrown by a condition passes through unchanged.
 //   Calls are const and thread-safe when the branches' and conditions' calls are; a failed call
 //   changes no branch. Cost: the first branch answering with an R allocates nothing and copies
@@ -366,7 +367,8 @@ class fallback {
   /// replaced): one `weft:` error at the call; returns a fallback_when that stays silent after it.
   template <class C>
     requires(std::is_constructible_v<std::decay_t<C>, C &&> && !replaceable)
-  auto when(C&& c, detail::fallback_view_output_with_condition<detail::fallback_branch<0>, output_type> = {}) const {
+  auto when(C&& c,
+            detail::fallback_view_output_with_condition<detail::fallback_branch<0>, output_type> = {}) const {
     return fallback_when<fallback, std::decay_t<C>>(detail::prejudged, *this, std::forward<C>(c));
   }
 

@@ -22,8 +22,8 @@
 #include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
 
 #include <concepts>
-#include <functional>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,7 +107,8 @@ struct model_traits {
   /// empty when none was given. A view into m.
   static constexpr std::string_view given_name(const model_type& m) noexcept {
     if constexpr (detail::has_name_member<model_type>) return std::string_view(m.name);
-    else if constexpr (detail::wrapper<model_type>) return model_traits<typename model_type::wrapped_type>::given_name(detail::unwrap(m.inner()));
+    else if constexpr (detail::wrapper<model_type>)
+      return model_traits<typename model_type::wrapped_type>::given_name(detail::unwrap(m.inner()));
     else return {};
   }
   /// The given name, else a readable default (the type's name).
@@ -176,7 +177,8 @@ concept undeducible_callable = std::is_class_v<F> && !requires { &F::operator();
 /// the call, naming the remedy weft::fn<In, Out>(f); yields a placeholder that later `|` accept silently.
 template <class F>
   requires detail::undeducible_callable<std::decay_t<F>>
-detail::broken_pipeline<detail::unknown_type, detail::unknown_type> fn(F&&, detail::fn_cannot_deduce_types<std::decay_t<F>> = {}) {
+detail::broken_pipeline<detail::unknown_type, detail::unknown_type> fn(
+    F&&, detail::fn_cannot_deduce_types<std::decay_t<F>> = {}) {
   return {};
 }
 
