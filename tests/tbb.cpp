@@ -2,7 +2,8 @@
 // every arena concurrency (1, 2, 4) and from inside the arena, and passes the lowest branch's
 // exception. Each case runs under a watchdog (tests/support/watchdog.hpp): a nested par that
 // waited for TBB to run a task the caller had taken back used to hang here. Built only when oneTBB
-// is found. Not in the tsan preset: see tests/CMakeLists.txt.
+// is found. Not in the tsan preset: see tests/CMakeLists.txt. Under ASan, LeakSanitizer checks that
+// every task block is freed: tbb_executor's destructor waits until TBB has run each task it enqueued.
 #include <weft/eigen.hpp>
 #include <weft/ensemble.hpp>
 #include <weft/fan_out.hpp>
