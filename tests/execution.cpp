@@ -232,7 +232,7 @@ TEST_CASE("an executor that runs tasks late: the result waits for it, or the cal
 }
 
 TEST_CASE("stress: 10,000 calls of one shared par ensemble from 4 threads equal sequential") {
-  weft_test::watchdog guard("stress on the default pool", 120);
+  weft_test::watchdog guard("stress on the default pool", 60);
   auto par = weft::ensemble(weft::par, weft::mean, affine(1), affine(2), affine(3));
   auto seq = weft::ensemble(weft::mean, affine(1), affine(2), affine(3));
   std::atomic<int> mismatches{0};

@@ -50,7 +50,7 @@ void after_pool_stopped() {
 }
 
 int child() {
-  weft_test::process_deadline(30, "pool_exit_detached child");
+  weft_test::process_deadline(15, "pool_exit_detached child");
   std::atexit(after_pool_stopped);  // before the pool's own handler: runs after it
   auto p = weft::ensemble(weft::par, weft::mean, work{1.1f}, work{0.7f}, work{0.3f});
   auto s = weft::ensemble(weft::mean, work{1.1f}, work{0.7f}, work{0.3f});
@@ -69,7 +69,7 @@ int child() {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "child") == 0) return child();
-  weft_test::process_deadline(240, "pool_exit_detached");
+  weft_test::process_deadline(150, "pool_exit_detached");
   int failures = 0;
   for (int run = 0; run < 8; ++run) {
     char child_arg[] = "child";
