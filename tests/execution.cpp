@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <deque>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -62,17 +63,28 @@ struct refusing_executor {
   void submit(weft::task&) { throw std::runtime_error("queue full"); }
 };
 
-// An executor that runs each task on a fresh thread, after a delay.
+// An executor that runs each task on a fresh thread, after a delay. Thread-safe: nested calls submit
+// from its own threads.
 struct late_executor {
+  std::mutex mutex;
   std::vector<std::thread> threads;
   void submit(weft::task& t) {
+    std::lock_guard lock(mutex);
     threads.emplace_back([&t] {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       t.run();
     });
   }
   ~late_executor() {
-    for (auto& th : threads) th.join();
+    for (;;) {  // a thread being joined may still submit (a nested call)
+      std::vector<std::thread> batch;
+      {
+        std::lock_guard lock(mutex);
+        batch.swap(threads);
+      }
+      if (batch.empty()) return;
+      for (auto& th : batch) th.join();
+    }
   }
 };
 // An executor that runs each task inside submit, on the calling thread.

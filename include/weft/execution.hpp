@@ -11,7 +11,8 @@
 //   never be called); false only when a thread already took it and calls run() without waiting for
 //   anything. weft then keeps tasks on the caller's stack. Without withdraw, a parallel call puts its
 //   tasks in one heap block, reference-counted, so a task the caller took back and ran itself may be
-//   run() later (by a TBB worker, by the caller's own event loop): run() then only frees the block.
+//   run() later (by a TBB worker, by the caller's own event loop): that run() only drops its
+//   reference to the block (the last one frees it).
 //   weft::thread_pool is weft's own executor (with withdraw): a fixed set of threads; stop() (and the
 //   destructor) runs what is queued, joins them, and refuses later tasks.
 //   weft::default_pool() is one pool per process, created on first use with
