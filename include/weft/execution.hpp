@@ -2,33 +2,49 @@
 // weft/execution.hpp - how branches run: sequentially (the default) or in parallel.
 //
 // Contract:
-//   weft::task is one unit of work an executor receives by reference. It lives on the submitting
-//   thread's stack; the submitter never returns before the executor is done with it.
+//   weft::task is one unit of work an executor receives by reference. The executor must call
+//   t.run() exactly once, on any thread, and must not touch t afterwards; t stays valid until then.
 //   weft::executor<E> is the concept "e.submit(t) accepts a weft::task& t and eventually calls
-//   t.run() exactly once, on any thread". submit may throw to refuse the task; weft then runs it on
-//   the calling thread. An executor must never drop a task it accepted (the caller would wait forever).
-//   weft::thread_pool is weft's own executor: a fixed set of threads joined by its destructor.
+//   t.run()". submit may throw to refuse the task; weft then runs it on the calling thread. An
+//   executor must never drop a task it accepted (the call could wait for it, or leak it).
+//   An executor may offer `bool withdraw(task&) noexcept`: true takes a queued task back (run() will
+//   never be called); false only when a thread already took it and calls run() without waiting for
+//   anything. weft then keeps tasks on the caller's stack. Without withdraw, a parallel call puts its
+//   tasks in one heap block, reference-counted, so a task the caller took back and ran itself may be
+//   run() later (by a TBB worker, by the caller's own event loop): that run() only drops its
+//   reference to the block (the last one frees it).
+//   weft::thread_pool is weft's own executor (with withdraw): a fixed set of threads; stop() (and the
+//   destructor) runs what is queued, joins them, and refuses later tasks.
 //   weft::default_pool() is one pool per process, created on first use with
-//   max(1, hardware_concurrency() - 1) threads and joined at exit.
+//   max(1, hardware_concurrency() - 1) threads. It is never freed: an atexit handler stops and joins
+//   it, and a par call after that (a static destructor, a detached thread) runs its branches on the
+//   calling thread.
 //   weft::par runs branches on the default pool; weft::on(e) on executor e (held by reference: e
 //   must outlive the model). Combinators take a policy as their first argument:
 //   weft::fan_out(weft::par, a, b).
 //   How a parallel call runs (detail::run_branches): branches 1..n-1 are submitted, the calling
 //   thread runs branch 0, then claims back and runs every branch no thread has started, and waits
-//   only for branches already running elsewhere. So a nested par completes on a pool of one thread,
-//   and an executor that runs nothing still gives the right answer. Every branch finishes before the
-//   call returns; if several throw, the exception of the lowest branch index reaches the caller.
-//   Per call, nothing is allocated: tasks and results live on the caller's stack and the pool's queue
-//   is intrusive (an exception_ptr is allocated only when a branch throws).
+//   only for branches running on another thread. So no thread waits for work nobody is doing: a
+//   nested par completes on a pool of one thread, a oneTBB arena of any concurrency, an executor
+//   that runs tasks inline or one served later by the calling thread. Every branch finishes before
+//   the call returns; if several throw, the exception of the lowest branch index reaches the caller
+//   (moved out of the task: no other thread holds it).
+//   Cost per call on weft's pool: nothing allocated (tasks and results on the caller's stack, an
+//   intrusive queue; an exception_ptr only when a branch throws). On an executor without withdraw:
+//   one allocation per call (the task block).
 #ifndef WEFT_EXECUTION_HPP
 #define WEFT_EXECUTION_HPP
 
 #include <algorithm>
 #include <atomic>
+#include <concepts>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <new>
+#include <stdexcept>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -38,10 +54,23 @@
 
 namespace weft {
 
+namespace detail {
+/// The reference count of a heap block of tasks (run_branches, executors without withdraw): the
+/// caller holds one reference and every task handed to the executor one; the last drop frees it.
+struct shared_count {
+  std::atomic<int> refs;
+  void (*destroy)(shared_count*) noexcept;
+  void drop() noexcept {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(this);
+  }
+};
+}  // namespace detail
+
 /// One unit of work handed to an executor; see the header comment. Not copyable or movable.
 class task {
  public:
-  /// Runs the work unless the submitter already claimed it back; executors call it exactly once.
+  /// Runs the work unless the submitter already claimed it back; executors call it exactly once,
+  /// and never touch the task after it (it may be freed by this call).
   void run() noexcept {
     int expected = pending;
     if (state_.compare_exchange_strong(expected, running_elsewhere, std::memory_order_acq_rel)) {
@@ -49,8 +78,7 @@ class task {
       state_.store(finished, std::memory_order_release);
       state_.notify_all();
     }
-    // The last touch of *this: the submitter may destroy the task as soon as it sees this store.
-    released_.store(true, std::memory_order_release);
+    release();  // the last touch of *this
   }
 
   task(const task&) = delete;
@@ -65,41 +93,64 @@ class task {
   friend class thread_pool;
   friend struct task_access;
 
+  // Tells the submitter the executor is done with *this: a stack task sets released_ (the
+  // submitter waits for it); a task in a heap block drops the block's reference.
+  void release() noexcept {
+    if (detail::shared_count* owner = owner_) owner->drop();
+    else released_.store(true, std::memory_order_release);
+  }
+
   static constexpr int pending = 0, running_elsewhere = 1, claimed = 2, finished = 3;
   body_fn body_;
   std::atomic<int> state_{pending};
   std::atomic<bool> released_{false};
-  task* next_ = nullptr;  // intrusive queue link, owned by weft::thread_pool
+  detail::shared_count* owner_ = nullptr;  // the heap block holding this task, if any
+  task* next_ = nullptr;                   // intrusive queue link, owned by weft::thread_pool
 };
 
 /// An executor accepts a weft::task& and eventually calls run() on it exactly once.
 template <class E>
 concept executor = requires(E& e, task& t) { e.submit(t); };
 
-/// weft's own executor: `threads` workers (at least 1) sharing one FIFO queue; joins them on destruction.
+/// weft's own executor: `threads` workers (at least 1) sharing one FIFO queue. Thread-safe. Must not
+/// be destroyed by one of its own workers.
 class thread_pool {
  public:
+  /// Starts max(threads, 1) workers; throws std::system_error if a thread cannot be started.
   explicit thread_pool(std::size_t threads) {
     threads = std::max<std::size_t>(threads, 1);
     workers_.reserve(threads);
-    for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    try {
+      for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    } catch (...) {
+      stop();
+      throw;
+    }
   }
   thread_pool(const thread_pool&) = delete;
   thread_pool& operator=(const thread_pool&) = delete;
-  /// Runs every task already queued, then joins the workers.
-  ~thread_pool() {
+  /// stop().
+  ~thread_pool() { stop(); }
+
+  /// Refuses every later submit, lets the workers run every task already queued, and joins them
+  /// (all but the calling thread, when a worker calls it). Idempotent; may be called from any thread.
+  void stop() noexcept {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_all();  // sleepers wake; spinners see stopping_ after their spin
-    for (auto& w : workers_) w.join();
+    std::lock_guard join_lock(join_mutex_);
+    for (auto& w : workers_)
+      if (w.joinable() && w.get_id() != std::this_thread::get_id()) w.join();
   }
 
-  /// Queues t; a worker will call t.run(). Never allocates.
+  /// Queues t; a worker will call t.run(). Never allocates. After stop(): throws std::runtime_error
+  /// and queues nothing (weft's combinators then run the branch on the calling thread).
   void submit(task& t) {
     {
       std::lock_guard lock(mutex_);
+      if (stopping_) throw std::runtime_error("weft: thread_pool: stopped; the task was not queued");
       t.next_ = nullptr;
       if (tail_) tail_->next_ = &t;
       else head_ = &t;
@@ -110,6 +161,7 @@ class thread_pool {
   }
 
   /// Takes t back if no worker has taken it yet; true when it did (t will never be run by the pool).
+  /// False means a worker has dequeued t and calls t.run() at once.
   bool withdraw(task& t) noexcept {
     std::lock_guard lock(mutex_);
     task* prev = nullptr;
@@ -117,12 +169,13 @@ class thread_pool {
       if (p != &t) continue;
       (prev ? prev->next_ : head_) = p->next_;
       if (tail_ == p) tail_ = prev;
+      queued_.fetch_sub(1, std::memory_order_relaxed);
       return true;
     }
     return false;
   }
 
-  /// Number of worker threads.
+  /// Number of worker threads it started (joined ones included).
   std::size_t size() const noexcept { return workers_.size(); }
 
   /// One spin-wait step: the CPU's pause instruction where there is one, else a yield.
@@ -166,13 +219,20 @@ class thread_pool {
   bool stopping_ = false;
   std::atomic<int> queued_{0};
   std::atomic<int> sleeping_{0};
+  std::mutex join_mutex_;  // serialises the joins of concurrent stop() calls
   std::vector<std::thread> workers_;
 };
 
-/// The process-wide pool: created on first use, max(1, hardware_concurrency() - 1) threads, joined at exit.
+/// The process-wide pool: created on first use with max(1, hardware_concurrency() - 1) threads and
+/// never freed. An atexit handler (registered on first use) stops and joins it; later par calls run
+/// their branches on the calling thread. Thread-safe.
 inline thread_pool& default_pool() {
-  static thread_pool pool(std::max(1u, std::thread::hardware_concurrency()) - 1);
-  return pool;
+  static thread_pool* const pool = [] {
+    auto* p = new thread_pool(std::max(1u, std::thread::hardware_concurrency()) - 1);
+    std::atexit([] { default_pool().stop(); });
+    return p;
+  }();
+  return *pool;
 }
 
 /// Policy: run branches one after the other on the calling thread (the default; costs nothing).
@@ -255,6 +315,15 @@ struct branch_task final : task {
   }
 };
 
+/// The tasks of one parallel call on an executor without withdraw, on the heap: refs starts at N
+/// (the caller, and each of the N - 1 tasks until run() or a refused submit drops it).
+template <class Body, std::size_t N>
+struct task_block final : shared_count {
+  branch_task<Body> tasks[N - 1];
+  task_block() noexcept : shared_count{{static_cast<int>(N)}, &destroy} {}
+  static void destroy(shared_count* self) noexcept { delete static_cast<task_block*>(self); }
+};
+
 }  // namespace detail
 
 /// Access to the claim-back protocol of weft::task for weft's combinators.
@@ -280,16 +349,56 @@ struct task_access {
       s = t.state_.load(std::memory_order_acquire);
     }
   }
-  /// Blocks until the executor no longer refers to t (a yield loop: after wait_finished this is a
-  /// few instructions; it is long only while an executor still holds a task claimed back from it).
+  /// Blocks until the executor no longer refers to stack task t. Only for executors with withdraw:
+  /// their run() is already under way when withdraw fails, so this is a few instructions.
   static void wait_released(task& t) noexcept {
     while (!t.released_.load(std::memory_order_acquire)) std::this_thread::yield();
   }
-  /// Marks t as never handed to an executor (it was refused, or withdrawn).
-  static void release(task& t) noexcept { t.released_.store(true, std::memory_order_release); }
+  /// The executor will never call run() on t (it refused t, or gave it back through withdraw).
+  static void release(task& t) noexcept { t.release(); }
+  /// Puts t in a heap block: its run() (or release) drops one of the block's references.
+  static void adopt(task& t, detail::shared_count& block) noexcept { t.owner_ = &block; }
 };
 
 namespace detail {
+
+/// Submits tasks[0 .. N-2] (branches 1 .. N-1) to ex, runs branch 0, then runs every task it can
+/// claim back and waits for the others, which run elsewhere. Returns the exception of the lowest
+/// branch that threw, moved out of its task; the tasks keep no exception.
+template <std::size_t N, class E, class Body>
+std::exception_ptr run_on(E& ex, Body& body, branch_task<Body> (&tasks)[N - 1]) {
+  for (std::size_t i = 1; i < N; ++i) {
+    auto& t = tasks[i - 1];
+    t.body = &body;
+    t.index = i;
+    try {
+      ex.submit(t);
+    } catch (...) {
+      task_access::release(t);  // refused: the calling thread will run it
+    }
+  }
+  std::exception_ptr first;
+  try {
+    body(0);
+  } catch (...) {
+    first = std::current_exception();
+  }
+  for (auto& t : tasks) {
+    if (task_access::claim(t)) {
+      if constexpr (withdrawing<E>) {
+        if (ex.withdraw(t)) task_access::release(t);
+      }
+      task_access::run_claimed(t);
+    } else {
+      task_access::wait_finished(t);
+    }
+  }
+  for (auto& t : tasks) {
+    if (!first) first = std::move(t.error);
+    t.error = nullptr;
+  }
+  return first;
+}
 
 /// Runs body(0) .. body(N-1) under Policy; returns when every call has finished; then rethrows the
 /// exception of the lowest index that threw. See the header comment for the protocol.
@@ -298,38 +407,27 @@ void run_branches(const Policy& policy, Body& body) {
   if constexpr (!is_parallel<Policy>::value || N == 1) {
     for (std::size_t i = 0; i < N; ++i) body(i);
   } else {
-    auto* ex = executor_of(policy);
-    branch_task<Body> tasks[N];
-    for (std::size_t i = 1; i < N; ++i) {
-      tasks[i].body = &body;
-      tasks[i].index = i;
-      try {
-        ex->submit(tasks[i]);
-      } catch (...) {
-        task_access::release(tasks[i]);  // refused: the calling thread will run it
-      }
-    }
-    std::exception_ptr first;
-    try {
-      body(0);
-    } catch (...) {
-      first = std::current_exception();
-    }
-    for (std::size_t i = 1; i < N; ++i) {
-      auto& t = tasks[i];
-      if (task_access::claim(t)) {
-        if constexpr (withdrawing<std::remove_pointer_t<decltype(ex)>>) {
-          if (ex->withdraw(t)) task_access::release(t);
+    auto& ex = *executor_of(policy);
+    using E = std::remove_reference_t<decltype(ex)>;
+    std::exception_ptr error;
+    if constexpr (withdrawing<E>) {
+      branch_task<Body> tasks[N - 1];
+      error = run_on<N>(ex, body, tasks);
+      for (auto& t : tasks) task_access::wait_released(t);
+    } else if (auto* block = new (std::nothrow) task_block<Body, N>) {
+      for (auto& t : block->tasks) task_access::adopt(t, *block);
+      error = run_on<N>(ex, body, block->tasks);
+      block->drop();  // a task not yet run() by the executor keeps the block alive
+    } else {
+      for (std::size_t i = 0; i < N; ++i) {  // no memory for the block: all on the calling thread
+        try {
+          body(i);
+        } catch (...) {
+          if (!error) error = std::current_exception();
         }
-        task_access::run_claimed(t);
-      } else {
-        task_access::wait_finished(t);
       }
     }
-    for (std::size_t i = 1; i < N; ++i) task_access::wait_released(tasks[i]);
-    if (first) std::rethrow_exception(first);
-    for (std::size_t i = 1; i < N; ++i)
-      if (tasks[i].error) std::rethrow_exception(tasks[i].error);
+    if (error) std::rethrow_exception(std::move(error));
   }
 }
 
