@@ -1,5 +1,6 @@
 // Tests for weft/fan_out.hpp: one input to every branch, bridged per branch; tuple output; paths.
 #include <weft/eigen.hpp>
+#include <weft/describe.hpp>
 #include <weft/fan_out.hpp>
 #include <weft/sequence.hpp>
 #include <weft/strict.hpp>
@@ -219,6 +220,18 @@ using dyn_then_7 = weft::fan_out<e_dyn_head, weft::fn_model<e7, e7, e7 (*)(const
 static_assert(std::is_same_v<weft::detail::meets_t<x6, dyn_then_7>, e7>);                 // f32[6] cannot reach f32[7]
 static_assert(weft::detail::first_bad_link<x_source, dyn_then_7>() == 1);
 static_assert(std::is_same_v<weft::detail::meets_t<x6, weft::fan_out<e_head, x_head>>, x6>);
+
+TEST_CASE("describe shows one copy, for the Eigen branch, and no link into the fan_out") {
+  using weft::operator|;
+  const float* saw = nullptr;
+  CHECK(weft::describe(x_source{} | weft::fan_out(e_head{}, x_head{&saw})) ==
+        "sequence: f32[6] -> (f32[6], f32[6])\n"
+        "  [0] x_source: f32[6] -> f32[6]\n"
+        "  [1] fan_out: f32[6] -> (f32[6], f32[6])\n"
+        "    > copy\n"
+        "    [0] e_head: f32[6] -> f32[6]\n"
+        "    [1] x_head: f32[6] -> f32[6]\n");
+}
 
 TEST_CASE("a strict sequence into a fan_out of a view branch and an identity branch runs") {
   using weft::operator|;
