@@ -65,7 +65,8 @@ class fan_out_base {
 
   /// Every branch's input type, when the branches were judged well: a stage before this fan_out
   /// hands its value to run_direct, which bridges it to each branch directly (detail::meets_t).
-  using branch_inputs = std::conditional_t<judgement::ok, std::tuple<typename io_or_none<Branches>::input_type...>, void>;
+  using branch_inputs =
+      std::conditional_t<judgement::ok, std::tuple<typename io_or_none<Branches>::input_type...>, void>;
 
   /// Stores the policy and the branches; weft::fan_out judges them.
   template <class... A>

@@ -66,7 +66,8 @@ inline constexpr bool link_ok = !is_optional<From>::value && connects_v<owned_t<
 template <class... S>
 constexpr std::size_t first_bad_link() noexcept {
   return []<std::size_t... I>(std::index_sequence<I...>) {
-    constexpr bool ok[] = {true, link_ok<output_t<nth_t<I, S...>>, meets_t<owned_t<output_t<nth_t<I, S...>>>, nth_t<I + 1, S...>>>...};
+    constexpr bool ok[] = {
+        true, link_ok<output_t<nth_t<I, S...>>, meets_t<owned_t<output_t<nth_t<I, S...>>>, nth_t<I + 1, S...>>>...};
     std::size_t i = 1;
     while (i < sizeof...(S) && ok[i]) ++i;
     return i;

@@ -204,7 +204,8 @@ struct tensor_traits<xt::xtensor_adaptor<xt::xbuffer_adaptor<CP, xt::no_ownershi
 /// what xt::adapt(p, n, xt::no_ownership(), shape) returns. Declare a stage's input_type as
 /// weft::xt_view<const float, 1> to receive an Eigen or xtensor value of the same spec without a copy.
 template <class T, std::size_t N, xt::layout_type L = xt::layout_type::row_major>
-using xt_view = xt::xtensor_adaptor<xt::xbuffer_adaptor<T*, xt::no_ownership, std::allocator<std::remove_const_t<T>>>, N, L>;
+using xt_view =
+    xt::xtensor_adaptor<xt::xbuffer_adaptor<T*, xt::no_ownership, std::allocator<std::remove_const_t<T>>>, N, L>;
 
 }  // namespace weft
 

@@ -4,10 +4,12 @@
 // Contract: invoke_stage(stored, x, combinator, index) calls one stage (a model, or a
 // std::reference_wrapper to one) on x through the bridge weft::conversion chose, and adds the path
 // segment "<combinator>[index]" (with the stage's given name) to a weft::error on its way out; other
-// exceptions pass unchanged. invoke_stage_owned does the same and returns a view output as its owning
-// type (detail/materialise.hpp): sequence and fan_out keep their stages' outputs that way. broken_pipeline is the harmless placeholder a combinator yields after
-// its one diagnostic. not_model_diagnostic names the diagnostic for something that is not a model.
-// weft::get<I>(c) reaches stage or branch I of any combinator (unwrapped).
+// exceptions pass unchanged. invoke_stage_owned does the same, returns a view output as its owning
+// type (detail/materialise.hpp) and hands a fan_out the value as it is (its run_direct bridges it to
+// each branch); sequence and fan_out call their stages that way. broken_pipeline is the harmless
+// placeholder a combinator yields after its one diagnostic. not_model_diagnostic names the
+// diagnostic for something that is not a model. weft::get<I>(c) reaches stage or branch I of any
+// combinator (unwrapped).
 #ifndef WEFT_DETAIL_COMBINATOR_HPP
 #define WEFT_DETAIL_COMBINATOR_HPP
 
@@ -185,7 +187,8 @@ using meets_t = typename meets<From, M>::type;
 
 /// A value of type X goes to stage M's branches directly (M bridges it to each branch itself).
 template <class X, class M>
-inline constexpr bool hands_to_branches_v = first_unreached<std::remove_cvref_t<X>, typename branch_inputs_of<M>::type>::all;
+inline constexpr bool hands_to_branches_v =
+    first_unreached<std::remove_cvref_t<X>, typename branch_inputs_of<M>::type>::all;
 
 /// The first implicit copy when a value of type From reaches model M at Where: the bridge into M's
 /// input_type, then inside M. A stage that bridges to each branch itself specialises it.
