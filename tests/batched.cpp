@@ -320,3 +320,53 @@ TEST_CASE("an xarray sample batches into an xarray; a mutable view input gets a 
   const batch4 z = c(batch4::Ones(4, 2));
   CHECK(z(3, 1) == 1.0f);
 }
+
+// Covers /work/shared/repro/batched_xarray_rank0.cpp (ASan stack-buffer-overflow in dims::size): a
+// rank-0 xt::xarray is a valid xarray but has no leading (batch) axis.
+TEST_CASE("a rank-0 xarray batch is a shape_error naming both specs, before any sample runs") {
+  int calls = 0;
+  const auto b = weft::batched(weft::fn<xt::xarray<float>, xt::xarray<float>>([&calls](const xt::xarray<float>& v) {
+    ++calls;
+    return xt::xarray<float>(v);
+  }));
+  const xt::xarray<float> scalar = 3.0f;
+  REQUIRE(scalar.dimension() == 0);
+  try {
+    (void)b(scalar);
+    FAIL("a rank-0 batch must throw");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.expected() == "f32[?,...]");
+    CHECK(e.actual() == "f32[]");
+  }
+  CHECK(calls == 0);
+  const xt::xarray<float> one = {3.0f};  // rank 1: one sample of rank 0
+  const xt::xarray<float> y = b(one);
+  CHECK(calls == 1);
+  REQUIRE(y.dimension() == 1);
+  CHECK(y(0) == 3.0f);
+}
+
+// Covers /work/shared/repro/batched_twice.cpp: docs/adapters.md advised weft::batched<decltype(b)>(b)
+// for every model; it batches an xtensor batched model again, and an Eigen one cannot be (Eigen has
+// no rank 3), which the judgement rejects with the batched_rank_unsupported diagnostic.
+TEST_CASE("batched<decltype(b)>(b) batches an xtensor model again; an Eigen batch cannot be batched") {
+  const auto b = weft::batched(weft::fn<xvec4, xvec4>([](const xvec4& v) -> xvec4 { return v * 2.0f; }));
+  static_assert(std::is_same_v<decltype(b)::input_type, xt::xtensor<float, 2>>);
+  const auto bb = weft::batched<std::remove_const_t<decltype(b)>>(b);
+  static_assert(std::is_same_v<decltype(bb)::input_type, xt::xtensor<float, 3>>);
+  static_assert(std::is_same_v<decltype(bb)::output_type, xt::xtensor<float, 3>>);
+  xt::xtensor<float, 3> x(std::array<std::size_t, 3>{2, 3, 4});
+  for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i);
+  const xt::xtensor<float, 3> y = bb(x);
+  REQUIRE(y.shape()[0] == 2);
+  REQUIRE(y.shape()[1] == 3);
+  CHECK(y(1, 2, 3) == 2.0f * x(1, 2, 3));
+  CHECK(y(0, 1, 0) == 2.0f * x(0, 1, 0));
+  // The Eigen twin: a batch of Matrix<float, 4, Dynamic> samples has no Eigen type.
+  using eigen_b = weft::batched<pass<vec4>>;
+  static_assert(weft::model<eigen_b>);
+  static_assert(!weft::detail::batched_judgement<eigen_b>::ok);
+  static_assert(std::is_same_v<weft::detail::batched_judgement<eigen_b>::diagnostic,
+                               weft::detail::batched_rank_unsupported<weft::detail::batched_sample,
+                                                                      weft::col_major<weft::f32<4, -1>>>>);
+}

@@ -155,8 +155,8 @@ TEST_CASE("describe: a sequence holding a named stage, fan_out | concat, and an 
   CHECK(weft::describe(p) ==
         "sequence: f32[64] -> f32[64]\n"
         "  [0] \"encoder\" scaler: f32[64] -> f32[64]\n"
-        "  | view (eigen f32[64] -> eigen f32[64] view)\n"
         "  [1] fan_out: f32[64] -> (f32[32], f32[32])\n"
+        "    > view (eigen f32[64] -> eigen f32[64] view)\n"  // the fan_out bridges scaler's output to each branch
         "    [0] proj_a: f32[64] -> f32[32]\n"
         "    > copy (eigen f32[64] view -> xtensor f32[64])\n"
         "    [1] proj_b: f32[64] -> f32[32]\n"

@@ -2,12 +2,16 @@
 // error paths, exceptions passing through, borrowing with std::ref, and operator| lookup.
 #include <weft/eigen.hpp>
 #include <weft/sequence.hpp>
+#include <weft/strict.hpp>
 #include <weft/xtensor.hpp>
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include <xtensor/xarray.hpp>
 #include <xtensor/xoperation.hpp>
@@ -299,4 +303,125 @@ TEST_CASE("weft's operator| never takes over xtensor's |") {
 TEST_CASE("a one-stage sequence is a model") {
   weft::sequence<doubler> one{doubler{}};
   CHECK(one(vec4::Ones())(1) == doctest::Approx(2.0f));
+}
+
+// --- view outputs: materialised as the view's owning type --------------------------------------
+// Covers /work/shared/repro/view_output_dangles.cpp (ASan heap-use-after-free): a stage whose
+// output_type is a view of its input, after another stage, returned a view of a freed intermediate.
+
+namespace {
+
+using map_cvecx = Eigen::Map<const Eigen::VectorXf>;
+
+struct first_two {  // a view of its input's first two elements: no copy of its own
+  using input_type = map_cvecx;
+  using output_type = map_cvecx;
+  output_type operator()(const input_type& v) const { return output_type(v.data(), 2); }
+};
+struct first_two_owned_in {  // takes an owning input (a copy bridge's buffer), returns a view of it
+  using input_type = Eigen::VectorXf;
+  using output_type = map_cvecx;
+  output_type operator()(const input_type& v) const { return output_type(v.data(), 2); }
+};
+struct plus_one {
+  using input_type = Eigen::VectorXf;
+  using output_type = Eigen::VectorXf;
+  output_type operator()(const input_type& v) const { return v.array() + 1.0f; }
+};
+struct x_iota {  // an xtensor stage: a heap value of n elements 0, 1, ..., n - 1
+  using input_type = xt::xtensor<float, 1>;
+  using output_type = xt::xtensor<float, 1>;
+  output_type operator()(const input_type& v) const {
+    output_type r = v;
+    for (std::size_t i = 0; i < r.size(); ++i) r(i) = static_cast<float>(i) * 10.0f;
+    return r;
+  }
+};
+
+}  // namespace
+
+static_assert(std::is_same_v<weft::sequence<plus_one, first_two>::output_type, Eigen::VectorXf>);
+static_assert(std::is_same_v<weft::sequence<first_two>::output_type, Eigen::VectorXf>);
+static_assert(std::is_same_v<weft::detail::owned_t<std::optional<map_cvecx>>, std::optional<Eigen::VectorXf>>);
+
+TEST_CASE("a stage returning a view of its input: the sequence keeps a copy, never a dangling view") {
+  using weft::operator|;
+  const Eigen::VectorXf x = Eigen::VectorXf::LinSpaced(1000, 0.0f, 999.0f);
+  const auto p = plus_one{} | first_two{};
+  const Eigen::VectorXf y = p(x);  // plus_one's output is freed before p returns
+  REQUIRE(y.size() == 2);
+  CHECK(y(0) == 1.0f);
+  CHECK(y(1) == 2.0f);
+  // In the middle: the view points into a copy bridge's buffer, which dies when the stage returns.
+  const auto q = x_iota{} | first_two_owned_in{} | plus_one{};
+  const Eigen::VectorXf z = q(xt::xtensor<float, 1>(std::array<std::size_t, 1>{500}));
+  REQUIRE(z.size() == 2);
+  CHECK(z(0) == 1.0f);
+  CHECK(z(1) == 11.0f);
+}
+
+// A view output is an implicit copy under weft::strict (tests/compile_fail/strict_view_output.cpp).
+static_assert(std::is_same_v<weft::detail::implicit_copy<weft::sequence<plus_one, first_two>>::type,
+                             weft::detail::view_output<weft::detail::sequence_stage<1>, map_cvecx>>);
+static_assert(std::is_same_v<weft::detail::implicit_copy<weft::sequence<first_two, plus_one>>::type,
+                             weft::detail::view_output<weft::detail::sequence_stage<0>, map_cvecx>>);
+static_assert(std::is_void_v<weft::detail::implicit_copy<weft::sequence<plus_one, plus_one>>::type>);
+
+// --- the natural const xtensor view type as a stage's input, under weft::strict -----------------
+// Covers /work/shared/repro/p2_strict_view.cpp: an xt::xtensor_adaptor over
+// xt::xbuffer_adaptor<const float*, xt::no_ownership> (no allocator argument) was judged a view,
+// then failed to compile inside xtensor (36 lines).
+
+namespace {
+
+using natural_xview = xt::xtensor_adaptor<xt::xbuffer_adaptor<const float*, xt::no_ownership>, 1>;
+using vec6 = Eigen::Matrix<float, 6, 1>;
+
+struct embed6 {
+  using input_type = vec6;
+  using output_type = vec6;
+  output_type operator()(const input_type& x) const { return x * 2.0f; }
+};
+struct embed_dyn {  // a heap output whose buffer address it records
+  using input_type = Eigen::VectorXf;
+  using output_type = Eigen::VectorXf;
+  const float** made;
+  output_type operator()(const input_type& x) const {
+    output_type r = x * 2.0f;
+    *made = r.data();
+    return r;
+  }
+};
+struct xrelu_view {
+  using input_type = natural_xview;
+  using output_type = xt::xtensor<float, 1>;
+  const float** saw;
+  output_type operator()(const input_type& x) const {
+    *saw = x.data();
+    output_type r = x;
+    for (auto& v : r) v = v > 0.0f ? v : 0.0f;
+    return r;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the natural const xtensor view type passes strict and sees the previous stage's memory") {
+  using weft::operator|;
+  static_assert(weft::conversion<vec6, natural_xview>::kind == weft::conversion_kind::view);
+  const float* saw = nullptr;
+  const auto p = weft::strict(embed6{} | xrelu_view{&saw});
+  vec6 x;
+  x << 1, -2, 3, -4, 5, -6;
+  const xt::xtensor<float, 1> y = p(x);
+  REQUIRE(y.size() == 6);
+  CHECK(y(0) == 2.0f);
+  CHECK(y(1) == 0.0f);
+  CHECK(y(4) == 10.0f);
+  CHECK(saw != nullptr);
+  const float* made = nullptr;
+  const auto q = weft::strict(embed_dyn{&made} | xrelu_view{&saw});
+  const xt::xtensor<float, 1> z = q(Eigen::VectorXf::Constant(3, -1.5f));
+  CHECK(z(2) == 0.0f);
+  CHECK(saw == made);  // zero copy: the view is of embed_dyn's own output
 }

@@ -345,4 +345,31 @@ TEST_CASE("view: an adaptor over dense memory, in the adaptor's layout") {
   CHECK(v(3) == 4.0f);
 }
 
+// Covers /work/shared/repro/p2_strict_view.cpp (the traits part): the natural const view type,
+// written without xt::adapt's allocator argument, judged a view and built by weft without the
+// allocator std::allocator<const float> (which has no constructor: 36 lines of xtensor errors).
+using natural_cview = xt::xtensor_adaptor<xt::xbuffer_adaptor<const float*, xt::no_ownership>, 1>;
+static_assert(weft::tensor<natural_cview>);
+static_assert(tr<natural_cview>::can_view && tr<natural_cview>::views_const);
+static_assert(std::is_same_v<weft::xt_view<const float, 1>,
+                             decltype(xt::adapt(std::declval<const float*>(), std::size_t{6}, xt::no_ownership(),
+                                                std::declval<std::array<std::size_t, 1>>()))>);
+static_assert(std::is_same_v<weft::xt_view<float, 2, layout_type::column_major>,
+                             xt::xtensor_adaptor<xt::xbuffer_adaptor<float*, xt::no_ownership, std::allocator<float>>, 2,
+                                                 layout_type::column_major>>);
+
+TEST_CASE("view: the natural const adaptor type (default allocator argument) views dense memory") {
+  const float buf[6] = {0, -1, 2, -3, 4, -5};
+  const natural_cview v = tr<natural_cview>::view(buf + 1, dims_of({5}));
+  CHECK(v.data() == buf + 1);
+  REQUIRE(v.size() == 5);
+  CHECK(v(0) == -1.0f);
+  CHECK(v(4) == -5.0f);
+  const xt1 doubled = v * 2.0f;  // usable in xtensor expressions like any adaptor
+  CHECK(doubled(3) == 8.0f);
+  const weft::xt_view<const float, 2> m = tr<weft::xt_view<const float, 2>>::view(buf, dims_of({2, 3}));
+  CHECK(m.data() == buf);
+  CHECK(m(1, 2) == -5.0f);
+}
+
 }  // namespace

@@ -1,7 +1,8 @@
 // docs/tools/snippet_prelude.hpp - what every code snippet of docs/guide.md and README.md may assume.
 //
 // scripts/check-snippets compiles each ```cpp block of the guide and the README after this header
-// (first at namespace scope, else inside a function body). The guide's own first snippets define
+// (first at namespace scope, else inside a function body); a ```cpp run block is built and run
+// inside main() after it (a ```cpp program block is a whole program and does without it). The guide's own first snippets define
 // their models in full; the later ones use the small stand-ins below, so each snippet shows only the
 // combinator it is about. Names defined here must not be redefined by a snippet.
 #ifndef WEFT_DOCS_SNIPPET_PRELUDE_HPP
@@ -55,10 +56,15 @@ struct head {
   output_type operator()(const input_type& v) const { return v.head<4>() + v.tail<4>(); }
 };
 
-// The README's stand-ins: a pre-processing stage, three classifiers and a backup, one input.
-inline const scale preprocess{0.5f};
-inline const scale mlp_a{1.0f}, mlp_b{2.0f}, mlp_c{3.0f};
-inline const scale backup_model{1.0f};
+// The README's stand-ins: a pre-processing stage, three classifiers and a backup, one input. Each
+// classifier ends in softmax, so its output is four class probabilities that below_confidence can
+// judge: on x, the three classifiers' mean is at most 0.66 (too unsure for below_confidence(0.7)),
+// and the sharper backup answers class 3 with 0.98.
+inline const scale preprocess{10.0f};
+inline const auto mlp_a = scale{1.0f} | weft::softmax;
+inline const auto mlp_b = scale{0.5f} | weft::softmax;
+inline const auto mlp_c = scale{2.0f} | weft::softmax;
+inline const auto backup_model = scale{4.0f} | weft::softmax;
 inline const vec4 x = vec4(0.1f, 0.2f, 0.3f, 0.4f);
 
 inline Out free_function(const In& v) { return v.cwiseAbs(); }

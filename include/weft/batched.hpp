@@ -19,7 +19,8 @@
 //   Judged when built: m must be a model returning a tensor, whose input and output specs can be
 //   batched (Eigen rank 1, xtensor rank <= 7, no strided view); otherwise one weft diagnostic naming
 //   weft::detail::batched_sample and the spec.
-//   Errors: an xtensor batch whose sample extents differ from m's static ones throws
+//   Errors: an xt::xarray batch of rank 0 (no batch axis) throws weft::shape_error (expected
+//   f32[?,...], got f32[]). An xtensor batch whose sample extents differ from m's static ones throws
 //   weft::shape_error (expected f32[?,4], got f32[2,5]) before any sample runs. A weft::error raised
 //   for sample j gains the segment "batched[j]" (with m's given name), as does a shape_error when m's
 //   dynamic output extents change from sample to sample; any other exception passes unchanged and
@@ -160,6 +161,15 @@ struct batch_geometry {
   dims sample_ext;
 };
 
+/// An xt::xarray batch of rank 0 holds no samples axis: shape_error (expected f32[?,...], got f32[]).
+template <class Batch>
+[[noreturn, gnu::noinline, gnu::cold]] void throw_rank0_batch() {
+  spec_text want;
+  want.append(scalar_name<typename tensor_traits<Batch>::scalar_type>());
+  want.append("[?,...]");
+  throw shape_error(want.view(), actual_spec_name<Batch>(dims{}));
+}
+
 template <class Batch>
 WEFT_INLINE batch_geometry geometry_of(const Batch& b) {
   using tb = tensor_traits<Batch>;
@@ -175,6 +185,8 @@ WEFT_INLINE batch_geometry geometry_of(const Batch& b) {
       g.sample_ext[0] = 1;
     }
   } else {
+    if constexpr (tb::rank == dyn)  // an xt::xarray batch may be a scalar: it has no leading axis
+      if (d.rank == 0) throw_rank0_batch<Batch>();
     g.count = d[0];
     g.sample_ext.rank = d.rank - 1;
     for (std::size_t k = 1; k < d.rank; ++k) g.sample_ext[k - 1] = d[k];
@@ -425,7 +437,9 @@ class batched {
 };
 
 /// weft::batched(m) stores a decayed copy: batched<M>. (weft::batched(b) of a batched b copies b, as
-/// class template argument deduction does; write weft::batched<decltype(b)>(b) to batch it again.)
+/// class template argument deduction does; for an xtensor model write
+/// weft::batched<std::remove_const_t<decltype(b)>>(b) to batch it again. An Eigen batch is a matrix,
+/// which Eigen cannot batch again: that is the batched_rank_unsupported diagnostic.)
 template <class M>
 batched(M&&) -> batched<std::decay_t<M>>;
 

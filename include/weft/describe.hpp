@@ -34,10 +34,10 @@
 //     (proj_a takes an Eigen::Map<const ...>, proj_b and xhead's output are xtensor) gives
 //       sequence: f32[64] -> f32[64]
 //         [0] "encoder" scaler: f32[64] -> f32[64]
-//         | view (eigen f32[64] -> eigen f32[64] view)
 //         [1] fan_out: f32[64] -> (f32[32], f32[32])
+//           > view (eigen f32[64] -> eigen f32[64] view)
 //           [0] proj_a: f32[64] -> f32[32]
-//           > copy (eigen f32[64] view -> xtensor f32[64])
+//           > copy (eigen f32[64] -> xtensor f32[64])
 //           [1] proj_b: f32[64] -> f32[32]
 //         [2] concat: (f32[32], f32[32]) -> f32[64]
 //         [3] ensemble mean: f32[64] -> f32[64]
@@ -45,7 +45,8 @@
 //           [1] xhead: f32[64] -> f32[64]
 //           < copy (xtensor f32[64] -> eigen f32[64])
 //         [4] softmax: f32[64] -> f32[64]
-//     (a fan_out's input_type is its first branch's: here the view is made once, into the fan_out.)
+//     (inside a sequence a fan_out bridges the previous stage's value to each branch itself: the
+//     bridges shown before its branches start from scaler's output, and no link goes into it.)
 //   weft::to_dot(m) is the same tree as a Graphviz digraph (`digraph weft { rankdir=LR; ... }`): an
 //   "input" and an "output" node with the pipeline's specs; a box per stage labelled with its title
 //   and specs; a cluster (subgraph cluster_N) per combinator labelled with its title and specs;
@@ -289,6 +290,7 @@ struct describer<sequence<S...>> {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (n.children.push_back(describe_child(s.template stored<I>(), I)), ...);
       (n.bridge_in.push_back(link_text<I>()), ...);
+      (direct_entry<I>(n.children[I]), ...);
     }(std::index_sequence_for<S...>{});
     n.bridge_out.assign(sizeof...(S), bridge_label{});
     return n;
@@ -296,7 +298,18 @@ struct describer<sequence<S...>> {
   template <std::size_t I>
   static bridge_label link_text() {
     if constexpr (I == 0) return {};
-    else return bridge_text<output_t<nth_t<I - 1, S...>>, input_t<nth_t<I, S...>>>();
+    else if constexpr (hands_to_branches_v<owned_t<output_t<nth_t<I - 1, S...>>>, nth_t<I, S...>>) return {};
+    else return bridge_text<owned_t<output_t<nth_t<I - 1, S...>>>, input_t<nth_t<I, S...>>>();
+  }
+  // A fan_out at stage I receives the previous stage's value as it is: its branches' bridges start there.
+  template <std::size_t I>
+  static void direct_entry(describe_node& child) {
+    if constexpr (I > 0) {
+      using from = owned_t<output_t<nth_t<I - 1, S...>>>;
+      if constexpr (hands_to_branches_v<from, nth_t<I, S...>>)
+        [&]<class... In>(std::tuple<In...>*) { child.bridge_in = {bridge_text<const from, In>()...}; }(
+            static_cast<typename branch_inputs_of<nth_t<I, S...>>::type*>(nullptr));
+    }
   }
 };
 

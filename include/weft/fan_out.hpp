@@ -6,7 +6,11 @@
 //   branch receives the same input by const reference, bridged to its own input_type as
 //   weft::conversion decides (a view, a copy, or a checked one; never a mutable view of the shared
 //   input). Its output_type is std::tuple<Oa, Ob, Oc>, each branch's output materialised in place, in
-//   branch order. `fan_out(...) | weft::concat` joins rank-1 outputs into one tensor.
+//   branch order (a view output_type as its owning type, copied before the branch's input dies; an
+//   implicit copy under weft::strict). Inside a sequence, the previous stage's output reaches each
+//   branch through its own bridge, never through the first branch's input_type: an xtensor value
+//   into fan_out(eigen_branch, xtensor_branch) is copied once, for the Eigen branch only; that link
+//   is judged against every branch. `fan_out(...) | weft::concat` joins rank-1 outputs into one tensor.
 //   Every branch's connection is judged when the fan_out is built: a branch that is not a model, or
 //   whose input the shared input cannot reach, fails to compile naming weft::detail::fan_out_branch<I>
 //   and both specs.
@@ -49,8 +53,8 @@ class fan_out_base {
  public:
   /// The first branch's input type; every branch receives it.
   using input_type = typename io_or_none<first>::input_type;
-  /// Every branch's output, in branch order.
-  using output_type = std::tuple<typename io_or_none<Branches>::output_type...>;
+  /// Every branch's output, in branch order (a view output as its owning type).
+  using output_type = std::tuple<owned_t<typename io_or_none<Branches>::output_type>...>;
   /// Number of branches.
   static constexpr std::size_t size = sizeof...(Branches);
   /// Name shown in error paths and descriptions.
@@ -58,6 +62,11 @@ class fan_out_base {
 
   /// The judgement of every branch's input (weft::fan_out instantiates its diagnostic).
   using judgement = branch_judgement<fan_out_branch, input_type, Branches...>;
+
+  /// Every branch's input type, when the branches were judged well: a stage before this fan_out
+  /// hands its value to run_direct, which bridges it to each branch directly (detail::meets_t).
+  using branch_inputs =
+      std::conditional_t<judgement::ok, std::tuple<typename io_or_none<Branches>::input_type...>, void>;
 
   /// Stores the policy and the branches; weft::fan_out judges them.
   template <class... A>
@@ -70,21 +79,30 @@ class fan_out_base {
     else std::abort();  // unreachable: a mis-wired fan_out failed to compile where it was built
   }
 
+  /// Runs every branch on a value of another type X, bridged to each branch's input_type directly
+  /// (never through input_type first). The stage before a fan_out calls it; its link was judged
+  /// against every branch (detail::meets_t). Throws as operator() does.
+  template <class X>
+  WEFT_INLINE output_type run_direct(const X& x) const {
+    if constexpr (judgement::ok) return run(x, std::index_sequence_for<Branches...>{});
+    else std::abort();  // unreachable, as above
+  }
+
   /// Branch I as stored (a std::reference_wrapper when given as std::ref).
   template <std::size_t I> constexpr auto& stored() & noexcept { return box_get<I>(boxes_); }
   template <std::size_t I> constexpr const auto& stored() const& noexcept { return box_get<I>(boxes_); }
   template <std::size_t I> constexpr auto&& stored() && noexcept { return box_get<I>(std::move(boxes_)); }
 
  private:
-  template <std::size_t... I>
-  WEFT_INLINE output_type run(const input_type& x, std::index_sequence<I...>) const {
+  template <class X, std::size_t... I>
+  WEFT_INLINE output_type run(const X& x, std::index_sequence<I...>) const {
     if constexpr (!is_parallel<Policy>::value) {
       // braced initialisation runs the branches left to right
-      return output_type{invoke_stage(box_get<I>(boxes_), x, combinator_name, I)...};
+      return output_type{invoke_stage_owned(box_get<I>(boxes_), x, combinator_name, I)...};
     } else {
-      std::tuple<std::optional<typename io_or_none<Branches>::output_type>...> results;
+      std::tuple<std::optional<owned_t<typename io_or_none<Branches>::output_type>>...> results;
       auto branch = [&](std::size_t i) {
-        ((i == I ? (void)std::get<I>(results).emplace(invoke_stage(box_get<I>(boxes_), x, combinator_name, I))
+        ((i == I ? (void)std::get<I>(results).emplace(invoke_stage_owned(box_get<I>(boxes_), x, combinator_name, I))
                  : void()),
          ...);
       };
@@ -127,8 +145,9 @@ namespace detail {
 
 template <std::size_t I, class In, class... B>
 struct fan_out_branch_copy {
-  using into = copy_link_t<fan_out_branch<I>, const In, input_t<nth_t<I, B...>>>;
-  using type = typename first_non_void<into, typename implicit_copy<unwrap_t<nth_t<I, B...>>>::type>::type;
+  using branch = nth_t<I, B...>;
+  using type = typename first_non_void<typename implicit_copy_from<unwrap_t<branch>, fan_out_branch<I>, const In>::type,
+                                       view_output_t<fan_out_branch<I>, output_t<branch>>>::type;
 };
 template <class Seq, class In, class... B> struct fan_out_copies;
 template <std::size_t... I, class In, class... B>
@@ -140,9 +159,20 @@ template <class Policy, class... B>
 struct implicit_copy<fan_out_base<Policy, B...>> {
   using type = typename fan_out_copies<std::index_sequence_for<B...>, input_t<fan_out_base<Policy, B...>>, B...>::type;
 };
-/// The first implicit copy in a fan_out: each branch's input bridge, then inside the branch.
+/// The first implicit copy in a fan_out: each branch's input bridge, then inside the branch, then
+/// its view output (materialised).
 template <class... X>
 struct implicit_copy<fan_out<X...>> : implicit_copy<typename policy_split<X...>::template base<fan_out_base>> {};
+
+/// A fan_out handed a From by the stage before it bridges From to each branch directly.
+template <class Policy, class... B, class Where, class From>
+  requires(!std::is_void_v<typename fan_out_base<Policy, B...>::branch_inputs>)
+struct implicit_copy_from<fan_out_base<Policy, B...>, Where, From> {
+  using type = typename fan_out_copies<std::index_sequence_for<B...>, std::remove_const_t<From>, B...>::type;
+};
+template <class... X, class Where, class From>
+struct implicit_copy_from<fan_out<X...>, Where, From>
+    : implicit_copy_from<typename policy_split<X...>::template base<fan_out_base>, Where, From> {};
 
 }  // namespace detail
 }  // namespace weft

@@ -13,7 +13,10 @@
 //   operator| is found by argument-dependent lookup when an operand is a weft type; to compose two
 //   models of your own types write `using weft::operator|;` or weft::sequence(a, b).
 //   Stages are stored as decayed copies (moved from rvalues; std::ref(m) borrows m); empty stages take
-//   no space. Each stage's output is materialised as its output_type.
+//   no space. Each stage's output is materialised as its output_type; a view output_type (Eigen::Map,
+//   Eigen::Ref, xt::xtensor_adaptor) is copied into its owning type before the stage's input dies, so
+//   the next stage and the caller never see a view of a freed value (an implicit copy under
+//   weft::strict: view_output_under_strict).
 //   Errors: a weft::error raised inside stage I gains the path segment "sequence[I]" (with the stage's
 //   name, if given) on its way out; any other exception passes through unchanged. Calls are const and
 //   thread-safe when the stages' calls are; a failed call changes no stage.
@@ -50,19 +53,21 @@ namespace detail {
 template <class T> struct is_sequence : std::false_type {};
 template <class... S> struct is_sequence<sequence<S...>> : std::true_type {};
 
-/// The diagnostic for the link into stage I, from a From to a stage taking To.
+/// The diagnostic for the link into stage I, from a From to a stage taking To. (A view From arrives
+/// as its owning type: detail/materialise.hpp.)
 template <std::size_t I, class From, class To>
 using link_diagnostic = std::conditional_t<is_optional<From>::value, stage_may_decline<sequence_stage<I - 1>, From>,
-                                           connection_diagnostic<sequence_stage<I>, From, To>>;
+                                           connection_diagnostic<sequence_stage<I>, owned_t<From>, To>>;
 
 template <class From, class To>
-inline constexpr bool link_ok = !is_optional<From>::value && connects_v<From, To>;
+inline constexpr bool link_ok = !is_optional<From>::value && connects_v<owned_t<From>, To>;
 
 /// Index of the first stage whose incoming link is bad (sizeof...(S) when all are good).
 template <class... S>
 constexpr std::size_t first_bad_link() noexcept {
   return []<std::size_t... I>(std::index_sequence<I...>) {
-    constexpr bool ok[] = {true, link_ok<output_t<nth_t<I, S...>>, input_t<nth_t<I + 1, S...>>>...};
+    constexpr bool ok[] = {
+        true, link_ok<output_t<nth_t<I, S...>>, meets_t<owned_t<output_t<nth_t<I, S...>>>, nth_t<I + 1, S...>>>...};
     std::size_t i = 1;
     while (i < sizeof...(S) && ok[i]) ++i;
     return i;
@@ -90,8 +95,8 @@ class sequence {
  public:
   /// The first stage's input type.
   using input_type = typename detail::io_or_none<first>::input_type;
-  /// The last stage's output type.
-  using output_type = typename detail::io_or_none<last>::output_type;
+  /// The last stage's output type (its owning type when that is a view).
+  using output_type = detail::owned_t<typename detail::io_or_none<last>::output_type>;
   /// Number of stages.
   static constexpr std::size_t size = n;
   /// Name shown in error paths and descriptions.
@@ -107,7 +112,8 @@ class sequence {
     } else if constexpr (bad_stage < n) {
       (void)detail::not_model_diagnostic<detail::sequence_stage<bad_stage>, detail::nth_t<bad_stage, Stages...>>{};
     } else if constexpr (constexpr std::size_t bad = detail::first_bad_link<Stages...>(); bad < n) {
-      (void)detail::link_diagnostic<bad, output_t<detail::nth_t<bad - 1, Stages...>>, input_t<detail::nth_t<bad, Stages...>>>{};
+      using from = output_t<detail::nth_t<bad - 1, Stages...>>;
+      (void)detail::link_diagnostic<bad, from, detail::meets_t<detail::owned_t<from>, detail::nth_t<bad, Stages...>>>{};
     }
   }
 
@@ -139,7 +145,7 @@ class sequence {
 
   template <std::size_t I, class X>
   WEFT_INLINE auto call_stage(X& x) const {
-    return detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I);
+    return detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I);
   }
 
   detail::stage_boxes<std::index_sequence_for<Stages...>, Stages...> boxes_;
@@ -181,13 +187,15 @@ namespace detail {
 
 template <std::size_t I, class... S>
 struct sequence_stage_copy {
-  using inside = typename implicit_copy<unwrap_t<nth_t<I, S...>>>::type;
-  using into = copy_link_t<sequence_stage<I>, output_t<nth_t<I - 1, S...>>, input_t<nth_t<I, S...>>>;
-  using type = typename first_non_void<into, inside>::type;
+  using into_and_inside = typename implicit_copy_from<unwrap_t<nth_t<I, S...>>, sequence_stage<I>,
+                                                      owned_t<output_t<nth_t<I - 1, S...>>>>::type;
+  using kept = view_output_t<sequence_stage<I>, output_t<nth_t<I, S...>>>;
+  using type = typename first_non_void<into_and_inside, kept>::type;
 };
 template <class... S>
 struct sequence_stage_copy<0, S...> {
-  using type = typename implicit_copy<unwrap_t<nth_t<0, S...>>>::type;
+  using type = typename first_non_void<typename implicit_copy<unwrap_t<nth_t<0, S...>>>::type,
+                                       view_output_t<sequence_stage<0>, output_t<nth_t<0, S...>>>>::type;
 };
 
 template <class Seq, class... S> struct sequence_copies;
@@ -196,7 +204,8 @@ struct sequence_copies<std::index_sequence<I...>, S...> {
   using type = typename first_non_void<typename sequence_stage_copy<I, S...>::type...>::type;
 };
 
-/// The first implicit copy in a sequence: links in order, each stage's inside before the next link.
+/// The first implicit copy in a sequence: links in order, each stage's inside and its view output
+/// (materialised) before the next link.
 template <class... S>
 struct implicit_copy<sequence<S...>> {
   using type = typename sequence_copies<std::index_sequence_for<S...>, S...>::type;
@@ -211,7 +220,7 @@ template <class L, class R>
 WEFT_INLINE constexpr auto operator|(L&& l, R&& r) {
   using left = std::remove_cvref_t<L>;
   using right = std::remove_cvref_t<R>;
-  using from = output_t<left>;
+  using from = detail::owned_t<output_t<left>>;  // what arrives: a view output is materialised
   constexpr std::size_t at = detail::stages_in<left>;
   constexpr auto indices = std::make_index_sequence<at>{};
   if constexpr (adapter<right>) {
@@ -221,8 +230,8 @@ WEFT_INLINE constexpr auto operator|(L&& l, R&& r) {
     } else {
       return detail::append(std::forward<L>(l), adapter_stage<right, from>{std::forward<R>(r)}, indices);
     }
-  } else if constexpr (!detail::link_ok<from, input_t<right>>) {
-    (void)detail::link_diagnostic<at, from, input_t<right>>{};
+  } else if constexpr (!detail::link_ok<from, detail::meets_t<from, right>>) {
+    (void)detail::link_diagnostic<at, from, detail::meets_t<from, right>>{};
     return detail::broken_pipeline<input_t<left>, output_t<right>>{};
   } else {
     return detail::append(std::forward<L>(l), std::forward<R>(r), indices);

@@ -6,6 +6,8 @@
 //   inside m, at any depth, is an implicit copy (conversion kind copy, or checked then copy). Views,
 //   identities and checked views pass; explicit adapters (cast, reshape) are the user's own copies
 //   and pass. The diagnostic names the first such connection: its combinator and stage, and both specs.
+//   A stage inside a sequence or fan_out whose output_type is a view is an implicit copy too: weft
+//   copies it into its owning type (detail/materialise.hpp), and strict names that stage.
 //   Combinators take part by specialising weft::detail::implicit_copy<M>; wrappers (weft::named, see
 //   weft/detail/wrapper.hpp) are seen through.
 #ifndef WEFT_STRICT_HPP
@@ -17,6 +19,7 @@
 #include <utility>
 
 #include "convert.hpp"
+#include "detail/materialise.hpp"
 #include "model.hpp"
 
 namespace weft {
@@ -45,6 +48,12 @@ struct copy_diagnostic;
 template <class Where, class From, class To>
 struct copy_diagnostic<link<Where, From, To>> {
   using type = implicit_copy_under_strict<Where, spec_t<From>, spec_t<To>>;
+};
+
+/// A stage's view output, which weft copies into its owning type (detail/materialise.hpp).
+template <class Where, class View>
+struct copy_diagnostic<view_output<Where, View>> {
+  using type = view_output_under_strict<Where, typename spec_or_type<View>::type>;
 };
 
 /// The first of T... that is not void (void when all are).

@@ -5,7 +5,9 @@
 //   Describes xt::xtensor<T, N, L> (rank N, every extent dynamic), xt::xtensor_fixed<T, xt::xshape<...>, L>
 //   (every extent static; allocates nothing), xt::xarray<T, L> (rank known only at run time: meeting
 //   a static rank is `checked`), and xt::xtensor_adaptor over a non-owning xt::xbuffer_adaptor (a view,
-//   as returned by xt::adapt(ptr, n, xt::no_ownership(), shape)). Only row_major and column_major
+//   as returned by xt::adapt(ptr, n, xt::no_ownership(), shape)); a const view is
+//   xt::xtensor_adaptor<xt::xbuffer_adaptor<const T*, xt::no_ownership>, N> with or without the
+//   allocator argument; weft::xt_view<const T, N> names it (weft::xt_view<T, N> the mutable one). Only row_major and column_major
 //   layouts are described; layout_type::dynamic is not a weft::tensor. Rank-0 and rank-1 tensors have
 //   no layout. xtensor strides are in elements, so they are weft's strides as they are.
 //   The run-time helpers (extents_of, strides_of, data, make, view) never throw; make() allocates only
@@ -25,7 +27,9 @@
 #include <xtensor/xtensor.hpp>
 #endif
 
+#include <memory>
 #include <type_traits>
+#include <utility>
 
 #include "errors.hpp"
 #include "tensor.hpp"
@@ -182,14 +186,26 @@ struct tensor_traits<xt::xtensor_adaptor<xt::xbuffer_adaptor<CP, xt::no_ownershi
   static constexpr bool views_const = std::is_const_v<std::remove_pointer_t<pointer>>;
   using owning_type = xt::xtensor<scalar, N, L>;
   /// A view of the given extents over dense memory at p, in this type's layout. Never allocates.
+  /// The buffer is pointed with reset_data, never built from an allocator: the natural const view
+  /// type, xbuffer_adaptor<const float*, xt::no_ownership> (allocator std::allocator<const float>,
+  /// which has no constructor), works as well as what xt::adapt returns.
   WEFT_INLINE static self view(pointer p, const detail::dims& d) noexcept
     requires(can_view)
   {
     typename self::shape_type shape;
     for (std::size_t i = 0; i < N; ++i) shape[i] = static_cast<std::size_t>(d[i]);
-    return self(typename self::storage_type(p, static_cast<std::size_t>(d.size())), shape);
+    typename self::storage_type buffer;
+    buffer.reset_data(p, static_cast<std::size_t>(d.size()));
+    return self(std::move(buffer), shape);
   }
 };
+
+/// The xtensor view type of rank N over dense memory of T (const T for a const view) in layout L:
+/// what xt::adapt(p, n, xt::no_ownership(), shape) returns. Declare a stage's input_type as
+/// weft::xt_view<const float, 1> to receive an Eigen or xtensor value of the same spec without a copy.
+template <class T, std::size_t N, xt::layout_type L = xt::layout_type::row_major>
+using xt_view =
+    xt::xtensor_adaptor<xt::xbuffer_adaptor<T*, xt::no_ownership, std::allocator<std::remove_const_t<T>>>, N, L>;
 
 }  // namespace weft
 

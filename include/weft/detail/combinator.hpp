@@ -5,23 +5,29 @@
 // std::reference_wrapper to one) on x through the bridge weft::conversion chose; a weft::error on its
 // way out is replaced by a new one whose path starts with "<combinator>[index]" (with the stage's
 // given name), never changed in place (weft/errors.hpp); other exceptions pass unchanged.
-// broken_pipeline (weft/model.hpp) is the harmless placeholder a combinator yields after its one
-// diagnostic. not_model_diagnostic names the diagnostic for something that is not a model.
-// weft::get<I>(c) reaches stage or branch I of any combinator (unwrapped), seeing through wrappers.
+// invoke_stage_owned does the same, returns a view output as its owning type (detail/materialise.hpp)
+// and hands a fan_out the value as it is (its run_direct bridges it to each branch); sequence and
+// fan_out call their stages that way. broken_pipeline (weft/model.hpp) is the harmless placeholder a
+// combinator yields after its one diagnostic. not_model_diagnostic names the diagnostic for something
+// that is not a model. weft::get<I>(c) reaches stage or branch I of any combinator (unwrapped), seeing
+// through wrappers.
 #ifndef WEFT_DETAIL_COMBINATOR_HPP
 #define WEFT_DETAIL_COMBINATOR_HPP
 
 #include <cstddef>
 #include <exception>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 #include "../adapters.hpp"
 #include "../convert.hpp"
 #include "../errors.hpp"
 #include "../model.hpp"
+#include "../strict.hpp"
 #include "config.hpp"
 #include "diagnostics.hpp"
+#include "materialise.hpp"
 #include "stages.hpp"
 #include "type_name.hpp"
 
@@ -131,6 +137,89 @@ WEFT_INLINE output_t<Stored> invoke_stage(const Stored& stored, X& x, std::strin
     return m(arg.get());
   } catch (const error& e) {
     rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+  }
+}
+
+/// The branches' input types (a std::tuple) of a stage that bridges a value to each of its branches
+/// itself (a well-formed fan_out: its branch_inputs); void for any other stage.
+template <class M, class = void>
+struct branch_inputs_of {
+  using type = void;
+};
+template <class M>
+struct branch_inputs_of<M, std::void_t<typename unwrap_t<M>::branch_inputs>> {
+  using type = typename unwrap_t<M>::branch_inputs;
+};
+
+template <class From, class Inputs>
+struct first_unreached {
+  using type = void;
+  static constexpr bool all = false;
+};
+template <class From, class... In>
+struct first_unreached<From, std::tuple<In...>> {
+  static constexpr std::size_t index = [] {
+    constexpr bool ok[] = {connects_v<const From, In>...};
+    std::size_t i = 0;
+    while (i + 1 < sizeof...(In) && ok[i]) ++i;
+    return i;
+  }();
+  static constexpr bool all = (connects_v<const From, In> && ...);
+  using type = nth_t<index, In...>;
+};
+
+/// The input type a From meets at stage M: M's input_type, or, for a stage that bridges to each
+/// branch itself, the first branch input From does not reach (the last branch's when it reaches
+/// every one). A link is judged as From -> meets_t<From, M>.
+template <class From, class M, class Inputs = typename branch_inputs_of<M>::type>
+struct meets {
+  using type = typename io_or_none<M>::input_type;
+};
+template <class From, class M, class... In>
+struct meets<From, M, std::tuple<In...>> {
+  using type = typename first_unreached<std::remove_cvref_t<From>, std::tuple<In...>>::type;
+};
+template <class From, class M>
+using meets_t = typename meets<From, M>::type;
+
+/// A value of type X goes to stage M's branches directly (M bridges it to each branch itself).
+template <class X, class M>
+inline constexpr bool hands_to_branches_v =
+    first_unreached<std::remove_cvref_t<X>, typename branch_inputs_of<M>::type>::all;
+
+/// The first implicit copy when a value of type From reaches model M at Where: the bridge into M's
+/// input_type, then inside M. A stage that bridges to each branch itself specialises it.
+template <class M, class Where, class From>
+struct implicit_copy_from {
+  using type = typename first_non_void<copy_link_t<Where, From, input_t<M>>, typename implicit_copy<M>::type>::type;
+};
+
+/// invoke_stage, then a view output copied into its owning type while the stage's input (and its
+/// bridge) still lives: returns owned_t<output_t<Stored>>. An owning output is returned as it is.
+/// A stage that bridges to each branch itself (fan_out) receives x as it is (its run_direct).
+template <class Stored, class X>
+WEFT_INLINE owned_t<output_t<Stored>> invoke_stage_owned(const Stored& stored, X& x, std::string_view combinator,
+                                                         std::size_t index) {
+  if constexpr (hands_to_branches_v<X, Stored>) {
+    const auto& m = unwrap(stored);
+    try {
+      return m.run_direct(x);
+    } catch (error& e) {
+      add_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+      throw;
+    }
+  } else if constexpr (!materialised_v<output_t<Stored>>) {
+    return invoke_stage(stored, x, combinator, index);
+  } else {
+    const auto& m = unwrap(stored);
+    try {
+      const bridge<X, input_t<Stored>> arg(x);
+      const output_t<Stored> view = m(arg.get());
+      return materialise(view);
+    } catch (error& e) {
+      add_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+      throw;
+    }
   }
 }
 

@@ -122,6 +122,13 @@ struct implicit_copy_under_strict {
                 "over non-dense memory); make the specs match for a view, or drop weft::strict");
 };
 
+template <class Where, class View>
+struct view_output_under_strict {
+  static_assert(never<Where, View>,
+                "weft: strict: this stage's output_type is a view, which weft copies into its owning "
+                "type (a view of the stage's input would dangle); return an owning type, or drop weft::strict");
+};
+
 template <class Where, class From, class To>
 struct reshape_size_mismatch {
   static_assert(never<Where, From, To>,
