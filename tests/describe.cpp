@@ -158,7 +158,7 @@ TEST_CASE("describe: a sequence holding a named stage, fan_out | concat, and an 
         "  [1] fan_out: f32[64] -> (f32[32], f32[32])\n"
         "    > view (eigen f32[64] -> eigen f32[64] view)\n"  // the fan_out bridges scaler's output to each branch
         "    [0] proj_a: f32[64] -> f32[32]\n"
-        "    > copy (eigen f32[64] view -> xtensor f32[64])\n"
+        "    > copy (eigen f32[64] -> xtensor f32[64])\n"
         "    [1] proj_b: f32[64] -> f32[32]\n"
         "  [2] concat: (f32[32], f32[32]) -> f32[64]\n"
         "  [3] ensemble mean: f32[64] -> f32[64]\n"
@@ -257,7 +257,7 @@ TEST_CASE("to_dot: a Graphviz graph that dot renders") {
   CHECK(first.rfind("digraph weft {\n  rankdir=LR;\n", 0) == 0);
   CHECK(first.find("subgraph cluster_0 {") != std::string::npos);
   CHECK(first.find("subgraph cluster_2 {") != std::string::npos);
-  CHECK(first.find("[label=\"copy\\neigen f32[64] view -> xtensor f32[64]\", color=\"#d62728\"") != std::string::npos);
+  CHECK(first.find("[label=\"copy\\neigen f32[64] -> xtensor f32[64]\", color=\"#d62728\"") != std::string::npos);
   CHECK(first.find("[label=\"view\\neigen f32[64] -> eigen f32[64] view\"]") != std::string::npos);
   check_renders(first);
   const std::string second = weft::to_dot(second_pipeline());
