@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "detail/config.hpp"
+#include "detail/entry.hpp"
 #include "detail/type_name.hpp"
 #include "tensor.hpp"
 
@@ -114,6 +115,10 @@ struct fn_model {
   [[no_unique_address]] F function;
   /// Calls the callable; its exceptions pass through unchanged.
   WEFT_INLINE Out operator()(const In& x) const { return function(x); }
+  /// Another tensor type or an expression, judged and bridged first (weft/detail/entry.hpp).
+  template <class X>
+    requires detail::foreign_argument<X, In>
+  WEFT_INLINE Out operator()(const X& x) const { return detail::enter(*this, x); }
 };
 
 /// Turns callable f into a model with input In and output Out. f must be callable as f(const In&)
@@ -158,6 +163,15 @@ struct named_model {
   [[no_unique_address]] M model;
   /// Calls the wrapped model unchanged.
   WEFT_INLINE output_type operator()(const input_type& x) const { return detail::unwrap(model)(x); }
+  /// Another tensor type or an expression, judged and bridged first (weft/detail/entry.hpp).
+  template <class X>
+    requires detail::foreign_argument<X, input_type>
+  WEFT_INLINE output_type operator()(const X& x) const { return detail::enter(*this, x); }
+  /// The wrapped model's declared shapes, when it declares them.
+  shape input_shape() const requires detail::declares_input_shape<detail::unwrap_t<M>> { return detail::unwrap(model).input_shape(); }
+  auto output_shape() const requires requires(const detail::unwrap_t<M>& m) { m.output_shape(); } {
+    return detail::unwrap(model).output_shape();
+  }
 };
 
 /// Gives model m a name. The name must outlive the model: pass a string literal.

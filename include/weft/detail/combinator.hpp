@@ -2,7 +2,8 @@
 // weft/detail/combinator.hpp - internal: what every combinator shares.
 //
 // Contract: invoke_stage(stored, x, combinator, index) calls one stage (a model, or a
-// std::reference_wrapper to one) on x through the bridge weft::conversion chose, and adds the path
+// std::reference_wrapper to one) on x through the bridge weft::conversion chose (first checking x
+// against the stage's declared input_shape(), when it declares one), and adds the path
 // segment "<combinator>[index]" (with the stage's given name) to a weft::error on its way out; other
 // exceptions pass unchanged. broken_pipeline is the harmless placeholder a combinator yields after
 // its one diagnostic. not_model_diagnostic names the diagnostic for something that is not a model.
@@ -20,6 +21,7 @@
 #include "../model.hpp"
 #include "config.hpp"
 #include "diagnostics.hpp"
+#include "shape_checks.hpp"
 #include "stages.hpp"
 #include "type_name.hpp"
 
@@ -130,6 +132,7 @@ WEFT_INLINE output_t<Stored> invoke_stage(const Stored& stored, X& x, std::strin
   const auto& m = unwrap(stored);
   try {
     const bridge<X, input_t<Stored>> arg(x);
+    check_entry(m, arg.get());  // a stage that declares input_shape(): its extents, on every call
     return m(arg.get());
   } catch (error& e) {
     add_segment(e, combinator, index, model_traits<Stored>::given_name(m));
