@@ -372,6 +372,7 @@ class batched {
   template <class X>
     requires detail::foreign_argument<X, input_type>
   WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
     return detail::enter(*this, x);
   }
 

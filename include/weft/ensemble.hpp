@@ -244,6 +244,7 @@ class ensemble_base {
   template <class X>
     requires detail::foreign_argument<X, input_type>
   WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
     return detail::enter(*this, x);
   }
 
@@ -259,7 +260,7 @@ class ensemble_base {
   shape output_shape() const
     requires(detail::any_output_declared<Branches...>)
   {
-    return [this]<std::size_t... I>(std::index_sequence<I...>) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
       std::optional<shape> merged;
       ((merged = detail::merge_known(merged, detail::known_output(stored<I>()))), ...);
       return *merged;

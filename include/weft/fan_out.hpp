@@ -85,6 +85,7 @@ class fan_out_base {
   template <class X>
     requires foreign_argument<X, input_type>
   WEFT_INLINE output_type operator()(const X& x) const {
+    (void)entry_diagnostic<X, input_type>{};
     return enter(*this, x);
   }
 
@@ -100,7 +101,7 @@ class fan_out_base {
   std::tuple<typename branch_shape<Branches>::type...> output_shape() const
     requires(any_output_declared<Branches...> && ((output_declared<Branches> || static_known_rank<output_t<Branches>>) && ...))
   {
-    return [this]<std::size_t... I>(std::index_sequence<I...>) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return std::tuple<typename branch_shape<Branches>::type...>{*known_output(stored<I>())...};
     }(std::index_sequence_for<Branches...>{});
   }

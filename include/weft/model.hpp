@@ -118,7 +118,10 @@ struct fn_model {
   /// Another tensor type or an expression, judged and bridged first (weft/detail/entry.hpp).
   template <class X>
     requires detail::foreign_argument<X, In>
-  WEFT_INLINE Out operator()(const X& x) const { return detail::enter(*this, x); }
+  WEFT_INLINE Out operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, In>{};
+    return detail::enter(*this, x);
+  }
 };
 
 /// Turns callable f into a model with input In and output Out. f must be callable as f(const In&)
@@ -166,7 +169,10 @@ struct named_model {
   /// Another tensor type or an expression, judged and bridged first (weft/detail/entry.hpp).
   template <class X>
     requires detail::foreign_argument<X, input_type>
-  WEFT_INLINE output_type operator()(const X& x) const { return detail::enter(*this, x); }
+  WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
+    return detail::enter(*this, x);
+  }
   /// The wrapped model's declared shapes, when it declares them.
   shape input_shape() const requires detail::declares_input_shape<detail::unwrap_t<M>> { return detail::unwrap(model).input_shape(); }
   auto output_shape() const requires requires(const detail::unwrap_t<M>& m) { m.output_shape(); } {

@@ -147,6 +147,7 @@ class sequence {
   template <class X>
     requires detail::foreign_argument<X, input_type>
   WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
     return detail::enter(*this, x);
   }
 
@@ -193,7 +194,7 @@ class sequence {
   // Load-time validation: every link where a side declares its shape, judged once, here.
   void check_links() const {
     if constexpr (well_formed && n > 1) {
-      [this]<std::size_t... I>(std::index_sequence<I...>) { (check_link<I + 1>(), ...); }(std::make_index_sequence<n - 1>{});
+      [&]<std::size_t... I>(std::index_sequence<I...>) { (check_link<I + 1>(), ...); }(std::make_index_sequence<n - 1>{});
     }
   }
   template <std::size_t I>

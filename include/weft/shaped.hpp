@@ -60,6 +60,7 @@ struct shaped_model {
   template <class X>
     requires detail::foreign_argument<X, input_type>
   WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
     return detail::enter(*this, x);
   }
 };

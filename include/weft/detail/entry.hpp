@@ -3,7 +3,8 @@
 //
 // Contract: every combinator (and fn_model, named_model, shaped) keeps
 //   output_type operator()(const input_type&) const
-// and adds one template overload, constrained on foreign_argument<X, input_type>, that forwards to
+// and adds one template overload, constrained on foreign_argument<X, input_type>, that instantiates
+// entry_diagnostic<X, input_type> (one weft diagnostic when x cannot connect) and forwards to
 // enter(self, x). enter judges the argument at compile time and then:
 //   - a tensor of another type that connects to input_type: bridged as weft::conversion decides; a
 //     checked conversion (a dyn extent or rank meeting a static one) throws weft::shape_error before
@@ -40,6 +41,25 @@ concept tensor_expression = !tensor<X> && requires(const X& x) {
   { expression_traits<std::remove_cvref_t<X>>::evaluate(x) };
 };
 
+/// The type an argument of type X is judged as: X for a tensor, the plain type of an expression.
+template <class X, bool = tensor_expression<X>> struct judged_argument { using type = X; };
+template <class X> struct judged_argument<X, true> { using type = typename expression_traits<X>::plain_type; };
+
+/// An X can enter a pipeline taking In (through enter).
+template <class X, class In, class J = typename judged_argument<X>::type>
+inline constexpr bool enters_v = [] {
+  if constexpr (tensor<J> && tensor<In>) return connects_v<const J, In>;
+  else return std::is_convertible_v<const X&, In>;
+}();
+
+/// The one diagnostic for an argument X that cannot enter a pipeline taking In (no_diagnostic when
+/// it can). A call operator's template overload instantiates it first, so that it is the first thing
+/// the compiler reports.
+template <class X, class In, class J = typename judged_argument<X>::type>
+using entry_diagnostic =
+    std::conditional_t<enters_v<X, In>, no_diagnostic,
+                       argument_cannot_connect<pipeline_argument, typename spec_or_type<J>::type, typename spec_or_type<In>::type>>;
+
 /// Calls self on x (x of another type than Self::input_type); see the header comment.
 template <class Self, class X>
 WEFT_INLINE typename Self::output_type enter(const Self& self, const X& x) {
@@ -49,8 +69,7 @@ WEFT_INLINE typename Self::output_type enter(const Self& self, const X& x) {
       const bridge<const X, in> arg(x);  // a checked conversion throws shape_error here
       return self(arg.get());
     } else {
-      (void)argument_cannot_connect<pipeline_argument, spec_t<X>, spec_t<in>>{};
-      std::abort();  // unreachable: the line above does not compile
+      std::abort();  // unreachable: entry_diagnostic did not compile
     }
   } else if constexpr (tensor_expression<X>) {
     using plain = typename expression_traits<X>::plain_type;
@@ -61,8 +80,7 @@ WEFT_INLINE typename Self::output_type enter(const Self& self, const X& x) {
     const in value = x;
     return self(value);
   } else {
-    (void)argument_cannot_connect<pipeline_argument, typename spec_or_type<X>::type, typename spec_or_type<in>::type>{};
-    std::abort();  // unreachable: the line above does not compile
+    std::abort();  // unreachable: entry_diagnostic did not compile
   }
 }
 
