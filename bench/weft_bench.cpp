@@ -38,6 +38,7 @@ using namespace weft_bench;
 // ---------------------------------------------------------------------------------------------
 struct all_workloads {
   w1_workload w1;
+  w1dyn_workload w1dyn;
   w2_workload<1> w2b1;
   w2_workload<Eigen::Dynamic> w2b256;
   w3_workload w3;
@@ -89,6 +90,9 @@ WEFT_BENCH_VARIANT(w1, weft, pool, w.weft(x))
 WEFT_BENCH_VARIANT(w1, hand, pool, w.hand(x))
 WEFT_BENCH_VARIANT(w1, fused, pool, w.fused(x))
 WEFT_BENCH_VARIANT(w1, glue, glue_pool, run_glue(w.glue, x))
+WEFT_BENCH_VARIANT(w1dyn, weft, pool, w.weft(x))
+WEFT_BENCH_VARIANT(w1dyn, hand, pool, w.hand(x))
+WEFT_BENCH_VARIANT(w1dyn, fused, pool, w.fused(x))
 WEFT_BENCH_VARIANT(w2b1, weft, pool, w.weft(x))
 WEFT_BENCH_VARIANT(w2b1, hand, pool, w.hand(x))
 WEFT_BENCH_VARIANT(w2b1, fused, pool, w.fused(x))
@@ -129,6 +133,8 @@ struct variant_entry {
 const variant_entry entries[] = {
     WEFT_BENCH_ENTRY(w1, "W1", weft),       WEFT_BENCH_ENTRY(w1, "W1", hand),
     WEFT_BENCH_ENTRY(w1, "W1", fused),      WEFT_BENCH_ENTRY(w1, "W1", glue),
+    WEFT_BENCH_ENTRY(w1dyn, "W1dyn", weft), WEFT_BENCH_ENTRY(w1dyn, "W1dyn", hand),
+    WEFT_BENCH_ENTRY(w1dyn, "W1dyn", fused),
     WEFT_BENCH_ENTRY(w2b1, "W2b1", weft),   WEFT_BENCH_ENTRY(w2b1, "W2b1", hand),
     WEFT_BENCH_ENTRY(w2b1, "W2b1", fused),  WEFT_BENCH_ENTRY(w2b256, "W2b256", weft),
     WEFT_BENCH_ENTRY(w2b256, "W2b256", hand), WEFT_BENCH_ENTRY(w2b256, "W2b256", fused),
@@ -177,6 +183,7 @@ bool verify_all() {
   bool ok = true;
   ok &= verify("W1", w.w1, &w.w1.glue_pool,
                +[](const w1_workload& x, const Eigen::VectorXf& v) { return run_glue(x.glue, v); });
+  ok &= verify("W1dyn", w.w1dyn);
   ok &= verify("W2b1", w.w2b1);
   ok &= verify("W2b256", w.w2b256);
   ok &= verify("W3", w.w3, &w.w3.glue_pool,
@@ -272,8 +279,8 @@ void print_figures(const round_reporter& rep) {
                   quantile_of(r, 0.25), median_of(r), quantile_of(r, 0.75), r.size());
     spreads += line;
   };
-  for (const char* w : {"W1", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "hand");
-  for (const char* w : {"W1", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "fused");
+  for (const char* w : {"W1", "W1dyn", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "hand");
+  for (const char* w : {"W1", "W1dyn", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "fused");
   ratio("W1", "glue", "weft");
   ratio("W3", "glue", "weft");
   std::printf("%s", spreads.c_str());
