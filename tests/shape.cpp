@@ -166,10 +166,11 @@ TEST_CASE("p1_tabular: declared stages keep their answers and reject a wrong len
     } catch (const weft::shape_error& e) {
       CHECK(e.expected() == "f32[13]");
       CHECK(e.actual() == "f32[" + std::to_string(n) + "]");
-      CHECK(e.path_text() == "ensemble[0]");
+      CHECK(e.path_text() == "ensemble[0]");  // the first branch that declares 13, checked before any runs
     }
     CHECK_THROWS_AS((void)head_a(Vec::Ones(n)), weft::shape_error);
-    CHECK_THROWS_WITH_AS((void)clf(Vec::Ones(n)), doctest::Contains("sequence[0] > ensemble[0]"), weft::shape_error);
+    CHECK_THROWS_WITH_AS((void)clf(Vec::Ones(n)), doctest::Contains("at sequence[0] > ensemble[0]:"),
+                         weft::shape_error);
   }
 }
 
@@ -274,6 +275,13 @@ TEST_CASE("p1_errors: a fallback whose branches' declared outputs differ; weight
   CHECK(fb.output_shape() == shape{3});
   CHECK_THROWS_WITH_AS((void)fb(Vec::Ones(12)), "weft: shape_error at fallback[1]: expected f32[13], got f32[12]",
                        weft::shape_error);
+  // a fan_out checks a later declared branch before branch 0 runs
+  int calls = 0;
+  const auto counting = weft::fn([&calls](const Vec& v) -> Vec { ++calls; return v; });
+  const auto fo = weft::fan_out(counting, da);
+  CHECK_THROWS_WITH_AS((void)fo(Vec::Ones(12)), "weft: shape_error at fan_out[1]: expected f32[13], got f32[12]",
+                       weft::shape_error);
+  CHECK(calls == 0);
   CHECK_THROWS_WITH_AS(weft::weighted(1.0, -1.0), doctest::Contains("weft: weighted: the weights' sum"), std::exception);
 }
 

@@ -206,7 +206,8 @@ template <class M, class X>
   throw e;
 }
 
-/// Each call, before any branch runs: x fits every branch that declares its input_shape().
+/// Each call, before any branch runs: x fits every branch that declares its input_shape() (the
+/// first that does not is named: "ensemble[I]").
 template <class... B, class C, class X>
 WEFT_INLINE void check_branch_entries(const C& c, const X& x) {
   if constexpr (any_input_declared<B...> && tensor<X>) {
