@@ -328,6 +328,15 @@ TEST_CASE("entry_conversion_unchecked: another tensor type is a checked conversi
   CHECK(p(Vec::Ones(4).eval())(3) == 4.0f);
 }
 
+TEST_CASE("fn and named models judge another tensor type at their entry too") {
+  const auto f = weft::fn([](const vec4& v) -> vec4 { return 2 * v; });
+  CHECK_THROWS_WITH_AS((void)f(Vec::Ones(3).eval()), "weft: shape_error: expected f32[4], got f32[3]", weft::shape_error);
+  CHECK(f(Vec::Ones(4).eval())(0) == 2.0f);
+  const auto n = weft::named("twice", f);
+  CHECK_THROWS_AS((void)n(xt::xarray<float>{1, 2}), weft::shape_error);
+  CHECK(n(vec4::Ones())(3) == 2.0f);
+}
+
 TEST_CASE("an expression argument is evaluated, then judged") {
   using weft::operator|;
   const auto p = scale{} | xscale{};

@@ -80,7 +80,7 @@ struct eigen_rebind<Family, S, weft::extents<R, C>, L> {
 // Run-time access shared by every Eigen dense type with direct memory access.
 template <class T, std::ptrdiff_t Rank, weft::layout L>
 struct eigen_access {
-  static shape extents_of(const T& t) noexcept {
+  WEFT_INLINE static shape extents_of(const T& t) noexcept {
     shape d;
     d.resize(static_cast<std::size_t>(Rank));
     if constexpr (Rank == 1) {
@@ -91,7 +91,7 @@ struct eigen_access {
     }
     return d;
   }
-  static shape strides_of(const T& t) noexcept {
+  WEFT_INLINE static shape strides_of(const T& t) noexcept {
     shape d;
     d.resize(static_cast<std::size_t>(Rank));
     if constexpr (Rank == 1) {

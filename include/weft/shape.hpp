@@ -14,6 +14,7 @@
 //   dyn: a declared shape meeting a declared shape). compatible(a, b) is the symmetric judgement
 //   (each pair equal or one dyn). to_string(s) is "[?,784]"; weft::spec_name<float>(s) (tensor.hpp)
 //   is "f32[?,784]". Models declare shapes with input_shape()/output_shape() (docs/shapes.md).
+//   Cost: building, reading and comparing a shape are forced inline (no call on a pipeline's path).
 //   Thread safety: a value type; const use from many threads is safe.
 #ifndef WEFT_SHAPE_HPP
 #define WEFT_SHAPE_HPP
@@ -25,12 +26,17 @@
 #include <initializer_list>
 #include <string>
 
+#include "detail/config.hpp"
 #include "errors.hpp"
 
 namespace weft {
 
 /// An extent (or a rank) known only at run time. Signed, so that diagnostics print it as -1.
 inline constexpr std::ptrdiff_t dyn = -1;
+
+class shape;
+/// "[13]", "[?,784]", "[]" for rank 0.
+inline std::string to_string(const shape& s);
 
 /// A rank (at most 8) and that many extents, each a number or weft::dyn; see the header comment.
 class shape {
@@ -43,7 +49,7 @@ class shape {
 
   /// The given extents, outermost first: shape{13}, shape{weft::dyn, 784}. Throws shape_error for
   /// more than 8 extents or an extent below -1.
-  constexpr shape(std::initializer_list<std::ptrdiff_t> extents) {
+  WEFT_INLINE constexpr shape(std::initializer_list<std::ptrdiff_t> extents) {
     resize(extents.size());
     std::size_t i = 0;
     for (std::ptrdiff_t e : extents) {
@@ -61,15 +67,15 @@ class shape {
   }
 
   /// Number of extents.
-  constexpr std::size_t rank() const noexcept { return rank_; }
+  WEFT_INLINE constexpr std::size_t rank() const noexcept { return rank_; }
 
   /// Extent i (i < rank()).
-  constexpr std::ptrdiff_t operator[](std::size_t i) const noexcept { return extents_[i]; }
+  WEFT_INLINE constexpr std::ptrdiff_t operator[](std::size_t i) const noexcept { return extents_[i]; }
   /// Extent i, to set it (i < rank()).
-  constexpr std::ptrdiff_t& operator[](std::size_t i) noexcept { return extents_[i]; }
+  WEFT_INLINE constexpr std::ptrdiff_t& operator[](std::size_t i) noexcept { return extents_[i]; }
 
   /// Sets the rank; new extents are 0. Throws shape_error for r above 8.
-  constexpr void resize(std::size_t r) {
+  WEFT_INLINE constexpr void resize(std::size_t r) {
     if (r > max_rank) throw_rank_too_large(r);
     for (std::size_t i = r; i < rank_; ++i) extents_[i] = 0;  // slots beyond the rank stay 0
     rank_ = r;
@@ -102,7 +108,7 @@ class shape {
   }
 
   /// `actual` fits this shape: same rank, and each extent equal or this one dyn.
-  constexpr bool admits(const shape& actual) const noexcept {
+  WEFT_INLINE constexpr bool admits(const shape& actual) const noexcept {
     if (actual.rank_ != rank_) return false;
     for (std::size_t i = 0; i < rank_; ++i)
       if (extents_[i] != dyn && extents_[i] != actual.extents_[i]) return false;
@@ -118,13 +124,15 @@ class shape {
   }
 
  private:
-  [[noreturn]] static void throw_rank_too_large(std::size_t r) {
+  [[noreturn, gnu::cold, gnu::noinline]] static void throw_rank_too_large(std::size_t r) {
     throw shape_error("a shape of rank at most 8", "rank " + std::to_string(r));
   }
-  [[noreturn]] static void throw_bad_extent(std::ptrdiff_t e) {
+  [[noreturn, gnu::cold, gnu::noinline]] static void throw_bad_extent(std::ptrdiff_t e) {
     throw shape_error("extents >= 0 or weft::dyn", "an extent of " + std::to_string(e));
   }
-  [[noreturn]] static void throw_count_overflow(const shape& s);
+  [[noreturn, gnu::cold, gnu::noinline]] static void throw_count_overflow(const shape& s) {
+    throw shape_error("a shape of at most PTRDIFF_MAX elements", to_string(s));
+  }
 
   std::array<std::ptrdiff_t, max_rank> extents_{};
   std::size_t rank_ = 0;
@@ -138,7 +146,6 @@ constexpr bool compatible(const shape& a, const shape& b) noexcept {
   return true;
 }
 
-/// "[13]", "[?,784]", "[]" for rank 0.
 inline std::string to_string(const shape& s) {
   std::string t = "[";
   for (std::size_t i = 0; i < s.rank(); ++i) {
@@ -166,9 +173,6 @@ concept declares_output_shape = requires(const M& m) {
 
 }  // namespace detail
 
-inline void shape::throw_count_overflow(const shape& s) {
-  throw shape_error("a shape of at most PTRDIFF_MAX elements", to_string(s));
-}
 
 }  // namespace weft
 
