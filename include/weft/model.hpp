@@ -12,6 +12,10 @@
 //   else the name given with weft::named, else a readable default (the type's name).
 //   weft::fn<In, Out>(f) makes a model of any callable; weft::fn(&function) and weft::fn(lambda)
 //   deduce In and Out from a non-generic signature. Empty callables take no space.
+//   A model may also declare its run-time shapes: const members input_shape() / output_shape()
+//   returning weft::shape (docs/shapes.md); weft::named passes them through. fn_model and named_model,
+//   like every combinator, take another tensor type or an expression too, judged and bridged
+//   (checked) first (weft/detail/entry.hpp).
 #ifndef WEFT_MODEL_HPP
 #define WEFT_MODEL_HPP
 
