@@ -1,7 +1,8 @@
 // bench/weft_bench.cpp - DESIGN.md section 8 measured: every workload of bench/workloads.hpp as a weft
 // pipeline, beside the same stages called by hand (baseline a), fused hand-written Eigen (baseline b)
 // and std::function glue (W6), in ONE translation unit: the large unit whose inlining budget the
-// design must not depend on.
+// design must not depend on. W1dyn (bench/w1dyn.cpp) has its own unit, so that adding it leaves this
+// unit, and the inliner's decisions in it, as they were.
 //
 // Usage:
 //   weft_bench [google-benchmark flags]   verify, then time every variant and print the figures:
@@ -17,6 +18,8 @@
 #include "workloads.hpp"
 
 #include <benchmark/benchmark.h>
+
+#include "w1dyn.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -129,6 +132,9 @@ struct variant_entry {
 const variant_entry entries[] = {
     WEFT_BENCH_ENTRY(w1, "W1", weft),       WEFT_BENCH_ENTRY(w1, "W1", hand),
     WEFT_BENCH_ENTRY(w1, "W1", fused),      WEFT_BENCH_ENTRY(w1, "W1", glue),
+    {"W1dyn", "weft", &w1dyn_timed_weft, &w1dyn_counted_weft},
+    {"W1dyn", "hand", &w1dyn_timed_hand, &w1dyn_counted_hand},
+    {"W1dyn", "fused", &w1dyn_timed_fused, &w1dyn_counted_fused},
     WEFT_BENCH_ENTRY(w2b1, "W2b1", weft),   WEFT_BENCH_ENTRY(w2b1, "W2b1", hand),
     WEFT_BENCH_ENTRY(w2b1, "W2b1", fused),  WEFT_BENCH_ENTRY(w2b256, "W2b256", weft),
     WEFT_BENCH_ENTRY(w2b256, "W2b256", hand), WEFT_BENCH_ENTRY(w2b256, "W2b256", fused),
@@ -177,6 +183,7 @@ bool verify_all() {
   bool ok = true;
   ok &= verify("W1", w.w1, &w.w1.glue_pool,
                +[](const w1_workload& x, const Eigen::VectorXf& v) { return run_glue(x.glue, v); });
+  ok &= w1dyn_verify();
   ok &= verify("W2b1", w.w2b1);
   ok &= verify("W2b256", w.w2b256);
   ok &= verify("W3", w.w3, &w.w3.glue_pool,
@@ -272,8 +279,8 @@ void print_figures(const round_reporter& rep) {
                   quantile_of(r, 0.25), median_of(r), quantile_of(r, 0.75), r.size());
     spreads += line;
   };
-  for (const char* w : {"W1", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "hand");
-  for (const char* w : {"W1", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "fused");
+  for (const char* w : {"W1", "W1dyn", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "hand");
+  for (const char* w : {"W1", "W1dyn", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "fused");
   ratio("W1", "glue", "weft");
   ratio("W3", "glue", "weft");
   std::printf("%s", spreads.c_str());

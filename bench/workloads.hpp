@@ -17,6 +17,9 @@
 //   W3  weft::ensemble(weft::mean, ...) of three W1-shaped MLPs with different seeds.
 //   W4  weft::fallback(primary, secondary) of two W1-shaped MLPs; the primary throws on 1% of the pool.
 //   W5  Eigen linear -> xtensor relu -> Eigen linear -> softmax: two copy bridges on the call path.
+//   W1dyn  W1 with Eigen::VectorXf stages (weights on the heap) that declare their run-time shapes
+//       (input_shape()/output_shape()): weft checks each stage's entry on every call; the stages
+//       called by hand check nothing. weft / hand is the cost of those checks.
 //   Weights and inputs come from splitmix64 with fixed seeds; weights and biases are drawn from
 //   U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as PyTorch initialises nn.Linear; inputs from U(-1, 1).
 //   Every variant's entry point is a WEFT_BENCH_CALL member function, kept out of line
@@ -198,6 +201,50 @@ struct dense_linear {
   }
 };
 
+// W1dyn's stages keep their call operators out of line (as a model from another library is): weft
+// and the hand-written variant call the same functions, and the workload's dynamic Eigen code is not
+// inlined into the unit a second time, which would move the inliner's budget for the other workloads.
+
+/// nn.Linear over Eigen::VectorXf, weights on the heap, declaring its shapes from them (W1dyn).
+struct dyn_linear {
+  using input_type = Eigen::VectorXf;
+  using output_type = Eigen::VectorXf;
+  Eigen::MatrixXf weight;
+  Eigen::VectorXf bias;
+  template <int In, int Out>
+  explicit dyn_linear(const linear<In, Out>& l) : weight(l.weight), bias(l.bias) {}
+  WEFT_BENCH_CALL output_type operator()(const input_type& x) const {
+    output_type y = bias;
+    y.noalias() += weight * x;
+    return y;
+  }
+  weft::shape input_shape() const { return weft::shape{weight.cols()}; }
+  weft::shape output_shape() const { return weft::shape{weight.rows()}; }
+};
+
+/// ReLU over Eigen::VectorXf of n elements, declaring that length (W1dyn).
+struct dyn_relu {
+  using input_type = Eigen::VectorXf;
+  using output_type = Eigen::VectorXf;
+  Eigen::Index n;
+  WEFT_BENCH_CALL output_type operator()(const input_type& x) const { return x.cwiseMax(0.0f); }
+  weft::shape input_shape() const { return weft::shape{n}; }
+  weft::shape output_shape() const { return weft::shape{n}; }
+};
+
+/// Softmax over Eigen::VectorXf of n elements, declaring that length (W1dyn).
+struct dyn_softmax {
+  using input_type = Eigen::VectorXf;
+  using output_type = Eigen::VectorXf;
+  Eigen::Index n;
+  WEFT_BENCH_CALL output_type operator()(const input_type& z) const {
+    const Eigen::ArrayXf e = (z.array() - z.maxCoeff()).exp();
+    return (e / e.sum()).matrix();
+  }
+  weft::shape input_shape() const { return weft::shape{n}; }
+  weft::shape output_shape() const { return weft::shape{n}; }
+};
+
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
 // ---------------------------------------------------------------------------------------------
@@ -283,6 +330,30 @@ struct w1_workload {
     return stages.s(z);
   }
   WEFT_BENCH_CALL output_type fused(const input_type& x) const { return fused_mlp(stages.l1, stages.l2, x); }
+};
+
+// ---------------------------------------------------------------------------------------------
+// W1dyn: W1 over Eigen::VectorXf stages that declare their shapes (checked on every call by weft)
+// ---------------------------------------------------------------------------------------------
+struct w1dyn_workload {
+  using input_type = Eigen::VectorXf;
+  using output_type = Eigen::VectorXf;
+  mlp<> fixed{101};  // the same weights as W1
+  dyn_linear l1{fixed.l1};
+  dyn_relu r{32};
+  dyn_linear l2{fixed.l2};
+  dyn_softmax s{10};
+  weft::sequence<dyn_linear, dyn_relu, dyn_linear, dyn_softmax> pipeline = weft::sequence(l1, r, l2, s);
+  std::vector<input_type> pool = dynamic_pool(make_pool<vec<64>>(pool_size, 1));
+
+  WEFT_BENCH_CALL output_type weft(const input_type& x) const { return pipeline(x); }
+  WEFT_BENCH_CALL output_type hand(const input_type& x) const {
+    const Eigen::VectorXf h = l1(x);
+    const Eigen::VectorXf a = r(h);
+    const Eigen::VectorXf z = l2(a);
+    return s(z);
+  }
+  WEFT_BENCH_CALL vec<10> fused(const input_type& x) const { return fused_mlp(fixed.l1, fixed.l2, vec<64>(x)); }
 };
 
 // ---------------------------------------------------------------------------------------------

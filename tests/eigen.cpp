@@ -204,15 +204,11 @@ static_assert(describes<rebind_t<vx, double, extents<dyn, 7>, layout::row_major>
 // Run time: extents_of, strides_of, data, make, view
 // =============================================================================================
 
-weft::detail::dims dims_of(std::initializer_list<std::ptrdiff_t> e) {
-  weft::detail::dims d;
-  for (auto v : e) d[d.rank++] = v;
-  return d;
-}
+weft::shape dims_of(std::initializer_list<std::ptrdiff_t> e) { return weft::shape(e); }
 
-// Checks a dims against expected values, rank included.
-void check_dims(const weft::detail::dims& d, std::initializer_list<std::ptrdiff_t> want) {
-  REQUIRE(d.rank == want.size());
+// Checks a shape against expected values, rank included.
+void check_dims(const weft::shape& d, std::initializer_list<std::ptrdiff_t> want) {
+  REQUIRE(d.rank() == want.size());
   std::size_t i = 0;
   for (auto w : want) {
     CHECK(d[i] == w);

@@ -254,11 +254,7 @@ TEST_CASE("spec_name is usable at run time and has static storage") {
 // actual_spec_name: the spec of one value's run-time extents
 // =============================================================================================
 
-weft::detail::dims make_dims(std::initializer_list<std::ptrdiff_t> e) {
-  weft::detail::dims d;
-  for (auto v : e) d[d.rank++] = v;
-  return d;
-}
+weft::shape make_dims(std::initializer_list<std::ptrdiff_t> e) { return weft::shape(e); }
 
 TEST_CASE("actual_spec_name prints the scalar and the run-time extents") {
   CHECK(weft::actual_spec_name<Eigen::Matrix<float, 4, 1>>(make_dims({3})) == "f32[3]");
@@ -271,15 +267,19 @@ TEST_CASE("actual_spec_name prints the scalar and the run-time extents") {
   CHECK(weft::actual_spec_name<xt::xtensor<std::uint8_t, 2>>(make_dims({10, 12})) == "u8[10,12]");
 }
 
-TEST_CASE("dims holds up to 8 extents and multiplies them") {
-  const auto d = make_dims({2, 3, 4});
-  CHECK(d.rank == 3);
-  CHECK(d[0] == 2);
-  CHECK(d[2] == 4);
-  CHECK(d.size() == 24);
-  CHECK(make_dims({}).size() == 1);
-  CHECK(make_dims({5, 0}).size() == 0);
-  CHECK(weft::detail::dims::capacity == 8);
+TEST_CASE("spec_name of a run-time shape takes a scalar or a tensor type") {
+  CHECK(weft::spec_name<float>(weft::shape{13}) == "f32[13]");
+  CHECK(weft::spec_name<double>(weft::shape{weft::dyn, 784}) == "f64[?,784]");
+  CHECK(weft::spec_name<Eigen::VectorXf>(weft::shape{3}) == "f32[3]");
+  CHECK(weft::spec_name<std::int64_t>(weft::shape{}) == "i64[]");
+}
+
+TEST_CASE("static_shape reads a type's compile-time extents") {
+  CHECK(weft::detail::static_shape<Eigen::Matrix<float, 4, 1>>() == weft::shape{4});
+  CHECK(weft::detail::static_shape<Eigen::MatrixXf>() == weft::shape{weft::dyn, weft::dyn});
+  CHECK(weft::detail::static_shape<xt::xtensor<float, 3>>().rank() == 3);
+  CHECK(!weft::detail::has_static_rank<xt::xarray<float>>);
+  CHECK(weft::detail::has_static_rank<xt::xtensor<float, 3>>);
 }
 
 }  // namespace

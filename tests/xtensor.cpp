@@ -199,14 +199,10 @@ static_assert(describes<rebind_t<xt1, double, extents<3, 7>, layout::col_major>,
 // Run time: extents_of, strides_of, data, make, view
 // =============================================================================================
 
-weft::detail::dims dims_of(std::initializer_list<std::ptrdiff_t> e) {
-  weft::detail::dims d;
-  for (auto v : e) d[d.rank++] = v;
-  return d;
-}
+weft::shape dims_of(std::initializer_list<std::ptrdiff_t> e) { return weft::shape(e); }
 
-void check_dims(const weft::detail::dims& d, std::initializer_list<std::ptrdiff_t> want) {
-  REQUIRE(d.rank == want.size());
+void check_dims(const weft::shape& d, std::initializer_list<std::ptrdiff_t> want) {
+  REQUIRE(d.rank() == want.size());
   std::size_t i = 0;
   for (auto w : want) {
     CHECK(d[i] == w);

@@ -129,12 +129,12 @@ struct reshape_t {
   WEFT_INLINE static output<In> apply(const In& x) {
     using tin = tensor_traits<In>;
     using tout = tensor_traits<output<In>>;
-    detail::dims out_ext;
-    out_ext.rank = tout::rank;
-    for (std::size_t i = 0; i < out_ext.rank; ++i) out_ext[i] = tout::extents_type::values[i];
+    shape out_ext;
+    out_ext.resize(tout::rank);
+    for (std::size_t i = 0; i < out_ext.rank(); ++i) out_ext[i] = tout::extents_type::values[i];
     if constexpr (tin::rank == dyn || tin::extents_type::size == dyn) {
-      const detail::dims d = tin::extents_of(x);
-      if (d.size() != count) detail::throw_shape_error<output<In>>(actual_spec_name<In>(d));
+      const shape d = tin::extents_of(x);
+      if (d.element_count() != count) detail::throw_shape_error<output<In>>(actual_spec_name<In>(d));
     }
     output<In> out = tout::make(out_ext);
     detail::copy_flat(x, tout::data(out));
@@ -312,9 +312,9 @@ inline constexpr check_finite_t check_finite{};
 namespace detail {
 
 /// Run-time extents of a rank-1 tensor of n elements.
-WEFT_INLINE constexpr dims vector_dims(std::ptrdiff_t n) noexcept {
-  dims d;
-  d.rank = 1;
+WEFT_INLINE constexpr shape vector_shape(std::ptrdiff_t n) noexcept {
+  shape d;
+  d.resize(1);
   d[0] = n;
   return d;
 }
@@ -329,7 +329,7 @@ struct rank1_span {
 };
 
 template <class In>
-[[noreturn, gnu::noinline, gnu::cold]] void throw_not_rank1(const dims& d) {
+[[noreturn, gnu::noinline, gnu::cold]] void throw_not_rank1(const shape& d) {
   spec_text expected;
   expected.append(scalar_name<scalar_t<In>>());
   expected.append("[?]");
@@ -341,8 +341,8 @@ template <class In>
 WEFT_INLINE rank1_span<scalar_t<In>> rank1_of(const In& x) {
   using tr = tensor_traits<In>;
   if constexpr (tr::rank == dyn) {
-    const dims d = tr::extents_of(x);
-    if (d.rank != 1) throw_not_rank1<In>(d);
+    const shape d = tr::extents_of(x);
+    if (d.rank() != 1) throw_not_rank1<In>(d);
     return {tr::data(x), tr::strides_of(x)[0], d[0]};
   } else {
     constexpr std::ptrdiff_t n = tr::extents_type::values[0];
@@ -354,7 +354,7 @@ WEFT_INLINE rank1_span<scalar_t<In>> rank1_of(const In& x) {
 
 template <class In>
 [[noreturn, gnu::noinline, gnu::cold]] void throw_zero_sum(std::ptrdiff_t n) {
-  throw error("error", "normalize: the elements of " + actual_spec_name<In>(vector_dims(n)) +
+  throw error("error", "normalize: the elements of " + actual_spec_name<In>(vector_shape(n)) +
                            " sum to zero; a unit sum is undefined");
 }
 
@@ -364,7 +364,7 @@ template <class In>
   expected.append("a non-empty ");
   expected.append(scalar_name<scalar_t<In>>());
   expected.append("[?]");
-  throw shape_error(expected.view(), actual_spec_name<In>(vector_dims(0)));
+  throw shape_error(expected.view(), actual_spec_name<In>(vector_shape(0)));
 }
 
 template <class In>
@@ -452,7 +452,7 @@ WEFT_INLINE Out concat_parts(const In& parts, std::index_sequence<I...>) {
   using to = tensor_traits<Out>;
   constexpr std::ptrdiff_t total = to::extents_type::values[0];
   const std::ptrdiff_t n = total != dyn ? total : (part_size(std::get<I>(parts)) + ...);
-  Out out = to::make(vector_dims(n));
+  Out out = to::make(vector_shape(n));
   auto* dst = to::data(out);
   ((copy_flat(std::get<I>(parts), dst), dst += part_size(std::get<I>(parts))), ...);
   return out;
@@ -470,7 +470,7 @@ WEFT_INLINE softmax_t::output<In> softmax_t::apply(const In& x) {
   using S = scalar_t<In>;
   using to = tensor_traits<output<In>>;
   const auto v = detail::rank1_of(x);
-  output<In> out = to::make(detail::vector_dims(v.size));
+  output<In> out = to::make(detail::vector_shape(v.size));
   S* o = to::data(out);
   if (v.size == 0) return out;
   S top = v[0];
@@ -513,7 +513,7 @@ WEFT_INLINE argmax_t::output<In> argmax_t::apply(const In& x) {
         best = i;
       }
   }
-  output<In> out = to::make(detail::vector_dims(1));
+  output<In> out = to::make(detail::vector_shape(1));
   to::data(out)[0] = static_cast<std::int64_t>(best);
   return out;
 }
@@ -526,7 +526,7 @@ WEFT_INLINE normalize_t::output<In> normalize_t::apply(const In& x) {
   S sum = 0;
   for (std::ptrdiff_t i = 0; i < v.size; ++i) sum += v[i];
   if (sum == S(0)) detail::throw_zero_sum<In>(v.size);
-  output<In> out = to::make(detail::vector_dims(v.size));
+  output<In> out = to::make(detail::vector_shape(v.size));
   S* o = to::data(out);
   for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = v[i] / sum;
   return out;
@@ -541,7 +541,7 @@ WEFT_INLINE check_finite_t::output<In> check_finite_t::apply(const In& x) {
     if constexpr (tr::contiguous && tr::rank != dyn && (tr::rank <= 1 || tr::layout == layout::row_major)) {
       // memory order is row-major index order: one flat scan
       constexpr std::ptrdiff_t n = tr::extents_type::size;
-      const std::ptrdiff_t size = n != dyn ? n : tr::extents_of(x).size();
+      const std::ptrdiff_t size = n != dyn ? n : tr::extents_of(x).element_count();
       const S* p = tr::data(x);
       for (std::ptrdiff_t i = 0; i < size; ++i)
         if (!std::isfinite(p[i])) {

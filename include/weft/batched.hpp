@@ -26,6 +26,10 @@
 //   dynamic output extents change from sample to sample; any other exception passes unchanged and
 //   the remaining samples do not run. An empty batch returns an empty batch (an output extent known
 //   only at run time is then 0).
+//   Shapes: input_shape() / output_shape() are the batches of m's declared ones (the batch extent
+//   dyn: f32[13,?] for Eigen, f32[?,13] for xtensor); each sample's entry is checked against m's
+//   declared input_shape() when m declares one. Another tensor type or an expression is judged and
+//   bridged (checked) first (detail/entry.hpp).
 //   Calls are const and thread-safe when m's calls are. weft::get<0>(b) is m. Under weft::strict, a
 //   sample copied into m's input_type is an implicit copy (declare a const view input_type to view).
 //   Example:  auto b = weft::batched(classifier | weft::softmax);   // Matrix<float, 10, Dynamic> out
@@ -155,10 +159,10 @@ struct batched_judgement<M, true> {
 };
 
 /// A batch's samples: how many, and the extents of one. Sample j is dense memory in row-major index
-/// order starting at element j * sample_ext.size().
+/// order starting at element j * sample_ext.element_count().
 struct batch_geometry {
   std::ptrdiff_t count = 0;
-  dims sample_ext;
+  shape sample_ext;
 };
 
 /// An xt::xarray batch of rank 0 holds no samples axis: shape_error (expected f32[?,...], got f32[]).
@@ -173,10 +177,10 @@ template <class Batch>
 template <class Batch>
 WEFT_INLINE batch_geometry geometry_of(const Batch& b) {
   using tb = tensor_traits<Batch>;
-  const dims d = tb::extents_of(b);
+  const shape d = tb::extents_of(b);
   batch_geometry g;
   if constexpr (tb::backend == backend::eigen) {
-    g.sample_ext.rank = 1;
+    g.sample_ext.resize(1);
     if constexpr (tb::rank == 2) {
       g.count = d[1];
       g.sample_ext[0] = d[0];
@@ -188,42 +192,42 @@ WEFT_INLINE batch_geometry geometry_of(const Batch& b) {
     if constexpr (tb::rank == dyn)  // an xt::xarray batch may be a scalar: it has no leading axis
       if (d.rank == 0) throw_rank0_batch<Batch>();
     g.count = d[0];
-    g.sample_ext.rank = d.rank - 1;
-    for (std::size_t k = 1; k < d.rank; ++k) g.sample_ext[k - 1] = d[k];
+    g.sample_ext.resize(d.rank() - 1);
+    for (std::size_t k = 1; k < d.rank(); ++k) g.sample_ext[k - 1] = d[k];
   }
   return g;
 }
 
 /// Extents of a batch of `count` samples of extents `sample`.
 template <class Batch>
-WEFT_INLINE dims batch_dims(std::ptrdiff_t count, const dims& sample) {
+WEFT_INLINE shape batch_dims(std::ptrdiff_t count, const shape& sample) {
   using tb = tensor_traits<Batch>;
-  dims d;
+  shape d;
   if constexpr (tb::backend == backend::eigen) {
     if constexpr (tb::rank == 2) {
-      d.rank = 2;
+      d.resize(2);
       d[0] = sample[0];
       d[1] = count;
     } else {
-      d.rank = 1;
+      d.resize(1);
       d[0] = count;
     }
   } else {
-    d.rank = sample.rank + 1;
+    d.resize(sample.rank() + 1);
     d[0] = count;
-    for (std::size_t k = 0; k < sample.rank; ++k) d[k + 1] = sample[k];
+    for (std::size_t k = 0; k < sample.rank(); ++k) d[k + 1] = sample[k];
   }
   return d;
 }
 
-/// T's static extents as dims (extents known only at run time read as 0).
+/// T's static extents as shape (extents known only at run time read as 0).
 template <class T>
-constexpr dims static_dims() noexcept {
+constexpr shape static_dims() noexcept {
   using tr = tensor_traits<T>;
-  dims d;
+  shape d;
   if constexpr (tr::rank != dyn) {
-    d.rank = static_cast<std::size_t>(tr::rank);
-    for (std::size_t k = 0; k < d.rank; ++k) d[k] = tr::extents_type::values[k] == dyn ? 0 : tr::extents_type::values[k];
+    d.resize(static_cast<std::size_t>(tr::rank));
+    for (std::size_t k = 0; k < d.rank(); ++k) d[k] = tr::extents_type::values[k] == dyn ? 0 : tr::extents_type::values[k];
   }
   return d;
 }
@@ -262,8 +266,8 @@ template <class Batch, class I>
 WEFT_INLINE void check_samples(const Batch& b, const batch_geometry& g) {
   using ti = tensor_traits<I>;
   if constexpr (ti::rank != dyn) {
-    bool fits = g.sample_ext.rank == static_cast<std::size_t>(ti::rank);
-    for (std::size_t k = 0; fits && k < g.sample_ext.rank; ++k) {
+    bool fits = g.sample_ext.rank() == static_cast<std::size_t>(ti::rank);
+    for (std::size_t k = 0; fits && k < g.sample_ext.rank(); ++k) {
       const auto want = ti::extents_type::values[k];
       fits = want == dyn || want == g.sample_ext[k];
     }
@@ -272,7 +276,7 @@ WEFT_INLINE void check_samples(const Batch& b, const batch_geometry& g) {
 }
 
 template <class O>
-[[noreturn, gnu::noinline, gnu::cold]] void throw_sample_output(const dims& first, const dims& now, std::size_t j,
+[[noreturn, gnu::noinline, gnu::cold]] void throw_sample_output(const shape& first, const shape& now, std::size_t j,
                                                                 std::string_view name) {
   shape_error e(actual_spec_name<O>(first), actual_spec_name<O>(now));
   e.add_outer(segment("batched", j, name));
@@ -281,11 +285,11 @@ template <class O>
 
 /// Writes a dense row-major run of elements at src into dst (extents ext), whatever dst's layout.
 template <class T>
-WEFT_INLINE void copy_from_flat(const typename tensor_traits<T>::scalar_type* src, T& dst, const dims& ext) {
+WEFT_INLINE void copy_from_flat(const typename tensor_traits<T>::scalar_type* src, T& dst, const shape& ext) {
   using tt = tensor_traits<T>;
   if constexpr (tt::contiguous && tt::rank != dyn && (tt::rank <= 1 || tt::layout == layout::row_major)) {
     constexpr std::ptrdiff_t n = tt::extents_type::size;
-    std::copy(src, src + (n != dyn ? n : ext.size()), tt::data(dst));
+    std::copy(src, src + (n != dyn ? n : ext.element_count()), tt::data(dst));
   } else {
     strided_copy(src, row_major_strides(ext), tt::data(dst), tt::strides_of(dst), ext);
   }
@@ -300,14 +304,14 @@ class sample_source<I, sample_path::view> {
   using ti = tensor_traits<I>;
 
  public:
-  WEFT_INLINE explicit sample_source(const dims& ext) noexcept : ext_(ext) {}
+  WEFT_INLINE explicit sample_source(const shape& ext) noexcept : ext_(ext) {}
   template <class S>
   WEFT_INLINE I get(const S* p) const noexcept {
     return ti::view(p, ext_);
   }
 
  private:
-  dims ext_;
+  shape ext_;
 };
 
 template <class I>
@@ -315,7 +319,7 @@ class sample_source<I, sample_path::copy> {
   using ti = tensor_traits<I>;
 
  public:
-  WEFT_INLINE explicit sample_source(const dims& ext) : ext_(ext), buffer_(ti::make(ext)) {}
+  WEFT_INLINE explicit sample_source(const shape& ext) : ext_(ext), buffer_(ti::make(ext)) {}
   template <class S>
   WEFT_INLINE const I& get(const S* p) {
     copy_from_flat(p, buffer_, ext_);
@@ -323,7 +327,7 @@ class sample_source<I, sample_path::copy> {
   }
 
  private:
-  dims ext_;
+  shape ext_;
   I buffer_;
 };
 
@@ -333,7 +337,7 @@ class sample_source<I, sample_path::copy_then_view> {
   using owning = typename ti::owning_type;
 
  public:
-  WEFT_INLINE explicit sample_source(const dims& ext) : ext_(ext), buffer_(tensor_traits<owning>::make(ext)) {}
+  WEFT_INLINE explicit sample_source(const shape& ext) : ext_(ext), buffer_(tensor_traits<owning>::make(ext)) {}
   template <class S>
   WEFT_INLINE I get(const S* p) {
     copy_from_flat(p, buffer_, ext_);
@@ -341,7 +345,7 @@ class sample_source<I, sample_path::copy_then_view> {
   }
 
  private:
-  dims ext_;
+  shape ext_;
   owning buffer_;
 };
 
@@ -376,6 +380,27 @@ class batched {
     else std::abort();  // unreachable: a rejected batched failed to compile where it was built
   }
 
+  /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
+  template <class X>
+    requires detail::foreign_argument<X, input_type>
+  WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
+    return detail::enter(*this, x);
+  }
+
+  /// The batch of the model's declared input shape (the batch extent dyn); only when it declares one.
+  shape input_shape() const
+    requires(judgement::ok && detail::input_declared<M>)
+  {
+    return detail::batch_dims<input_type>(dyn, detail::unwrap(detail::box_get<0>(boxes_)).input_shape());
+  }
+  /// The batch of the model's declared output shape (the batch extent dyn); only when it declares one.
+  shape output_shape() const
+    requires(judgement::ok && detail::output_declared<M>)
+  {
+    return detail::batch_dims<output_type>(dyn, detail::unwrap(detail::box_get<0>(boxes_)).output_shape());
+  }
+
   /// The model as stored (a std::reference_wrapper when given as std::ref).
   template <std::size_t I> constexpr auto& stored() & noexcept { return detail::box_get<I>(boxes_); }
   template <std::size_t I> constexpr const auto& stored() const& noexcept { return detail::box_get<I>(boxes_); }
@@ -393,10 +418,10 @@ class batched {
     detail::check_samples<input_type, in>(x, g);
     const auto& stored = detail::box_get<0>(boxes_);
     const auto* src = tb::data(x);
-    const std::ptrdiff_t in_size = g.sample_ext.size();
+    const std::ptrdiff_t in_size = g.sample_ext.element_count();
     detail::sample_source<in> samples(g.sample_ext);
     if constexpr (detail::fully_static_v<out>) {
-      constexpr detail::dims out_ext = detail::static_dims<out>();
+      constexpr shape out_ext = detail::static_dims<out>();
       constexpr std::ptrdiff_t out_size = to::extents_type::size;
       output_type y = tob::make(detail::batch_dims<output_type>(g.count, out_ext));
       auto* dst = tob::data(y);
@@ -408,16 +433,16 @@ class batched {
     } else {
       if (g.count == 0) return tob::make(detail::batch_dims<output_type>(0, detail::static_dims<out>()));
       const out first = call(stored, samples, src, 0);
-      const detail::dims out_ext = to::extents_of(first);
-      const std::ptrdiff_t out_size = out_ext.size();
+      const shape out_ext = to::extents_of(first);
+      const std::ptrdiff_t out_size = out_ext.element_count();
       output_type y = tob::make(detail::batch_dims<output_type>(g.count, out_ext));
       auto* dst = tob::data(y);
       detail::copy_flat(first, dst);
       for (std::ptrdiff_t j = 1; j < g.count; ++j) {
         const out o = call(stored, samples, src + j * in_size, j);
-        const detail::dims now = to::extents_of(o);
-        bool same = now.rank == out_ext.rank;
-        for (std::size_t k = 0; same && k < now.rank; ++k) same = now[k] == out_ext[k];
+        const shape now = to::extents_of(o);
+        bool same = now.rank() == out_ext.rank();
+        for (std::size_t k = 0; same && k < now.rank(); ++k) same = now[k] == out_ext[k];
         if (!same)
           detail::throw_sample_output<out>(out_ext, now, static_cast<std::size_t>(j),
                                            model_traits<M>::given_name(detail::unwrap(stored)));

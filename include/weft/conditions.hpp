@@ -43,17 +43,17 @@ namespace detail {
 template <class T, class P>
 bool condition_any_element(const T& t, P pred) {
   using tr = tensor_traits<std::remove_cvref_t<T>>;
-  const dims ext = tr::extents_of(t);
-  const dims strides = tr::strides_of(t);
+  const shape ext = tr::extents_of(t);
+  const shape strides = tr::strides_of(t);
   const auto* data = tr::data(t);
-  const std::ptrdiff_t n = ext.size();
-  dims index;
-  index.rank = ext.rank;
+  const std::ptrdiff_t n = ext.element_count();
+  shape index;
+  index.resize(ext.rank());
   for (std::ptrdiff_t flat = 0; flat < n; ++flat) {
     std::ptrdiff_t offset = 0;
-    for (std::size_t k = 0; k < ext.rank; ++k) offset += index[k] * strides[k];
+    for (std::size_t k = 0; k < ext.rank(); ++k) offset += index[k] * strides[k];
     if (pred(data[offset])) return true;
-    for (std::size_t k = ext.rank; k > 0; --k) {
+    for (std::size_t k = ext.rank(); k > 0; --k) {
       if (++index[k - 1] < ext[k - 1]) break;
       index[k - 1] = 0;
     }

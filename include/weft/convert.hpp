@@ -143,9 +143,9 @@ WEFT_INLINE void check_extents(const From& x) {
   if constexpr (conversion<From, To>::kind == conversion_kind::checked) {
     using tt = tensor_traits<std::remove_cvref_t<To>>;
     using tf = tensor_traits<std::remove_cvref_t<From>>;
-    const dims d = tf::extents_of(x);
-    bool fits = d.rank == static_cast<std::size_t>(tt::rank);
-    for (std::size_t i = 0; fits && i < d.rank; ++i) {
+    const shape d = tf::extents_of(x);
+    bool fits = d.rank() == static_cast<std::size_t>(tt::rank);
+    for (std::size_t i = 0; fits && i < d.rank(); ++i) {
       const auto want = tt::extents_type::values[i];
       fits = want == dyn || want == d[i];
     }

@@ -10,7 +10,9 @@
 //   non-contiguous and is never viewed as if it were dense. Eigen has no rank above 2: rebinding
 //   to one yields weft::detail::no_backend_type, which the adapters diagnose.
 //   The run-time helpers (extents_of, strides_of, data, make, view) are weft's own access points;
-//   they never allocate except make() for a dynamic extent, and never throw.
+//   they never allocate except make() for a dynamic extent, and never throw. Other dense expressions
+//   (Vec::Zero(), 2 * v, a Block) have weft::expression_traits: a pipeline called with one
+//   evaluates it to its PlainObject and then judges the result.
 #ifndef WEFT_EIGEN_HPP
 #define WEFT_EIGEN_HPP
 
@@ -78,9 +80,9 @@ struct eigen_rebind<Family, S, weft::extents<R, C>, L> {
 // Run-time access shared by every Eigen dense type with direct memory access.
 template <class T, std::ptrdiff_t Rank, weft::layout L>
 struct eigen_access {
-  static dims extents_of(const T& t) noexcept {
-    dims d;
-    d.rank = static_cast<std::size_t>(Rank);
+  WEFT_INLINE static shape extents_of(const T& t) noexcept {
+    shape d;
+    d.resize(static_cast<std::size_t>(Rank));
     if constexpr (Rank == 1) {
       d[0] = t.size();
     } else {
@@ -89,9 +91,9 @@ struct eigen_access {
     }
     return d;
   }
-  static dims strides_of(const T& t) noexcept {
-    dims d;
-    d.rank = static_cast<std::size_t>(Rank);
+  WEFT_INLINE static shape strides_of(const T& t) noexcept {
+    shape d;
+    d.resize(static_cast<std::size_t>(Rank));
     if constexpr (Rank == 1) {
       d[0] = t.innerStride();
     } else if constexpr (L == weft::layout::row_major) {
@@ -122,7 +124,7 @@ struct eigen_owning_traits
   template <class S2, class Ext, weft::layout L>
   using rebind = typename eigen_rebind<Family, S2, Ext, L>::type;
   /// An uninitialised value of the given extents (allocates only for dynamic extents).
-  WEFT_INLINE static self make([[maybe_unused]] const dims& d) {
+  WEFT_INLINE static self make([[maybe_unused]] const shape& d) {
     if constexpr (R != Eigen::Dynamic && C != Eigen::Dynamic) return self{};
     else if constexpr (eigen_logical<S, R, C, O>::rank == 1) return self(d[0]);
     else return self(d[0], d[1]);
@@ -165,7 +167,7 @@ struct tensor_traits<Eigen::Map<P, MapOptions, Stride>>
   static constexpr bool can_view = contiguous;
   using pointer = std::conditional_t<base::views_const, const typename base::scalar_type*, typename base::scalar_type*>;
   /// A view of the given extents over dense memory at p, in this type's memory order.
-  WEFT_INLINE static self view(pointer p, const detail::dims& d) noexcept {
+  WEFT_INLINE static self view(pointer p, const shape& d) noexcept {
     if constexpr (base::rank == 1) return self(p, d[0]);
     else return self(p, d[0], d[1]);
   }
@@ -183,11 +185,20 @@ struct tensor_traits<Eigen::Ref<P, Options, Stride>>
   static constexpr bool can_view = true;
   using pointer = std::conditional_t<base::views_const, const typename base::scalar_type*, typename base::scalar_type*>;
   /// A Ref over dense memory at p with the given extents, in this type's memory order.
-  WEFT_INLINE static self view(pointer p, const detail::dims& d) noexcept {
+  WEFT_INLINE static self view(pointer p, const shape& d) noexcept {
     using map = Eigen::Map<std::conditional_t<base::views_const, const owning_type, owning_type>>;
     if constexpr (base::rank == 1) return self(map(p, d[0]));
     else return self(map(p, d[0], d[1]));
   }
+};
+
+/// An Eigen dense expression that is not a tensor weft describes (Vec::Zero(), 2 * v, a Block):
+/// evaluated to its PlainObject (a Matrix or Array). Allocates only for dynamic extents.
+template <class X>
+  requires(std::is_base_of_v<Eigen::DenseBase<X>, X> && !tensor<X>)
+struct expression_traits<X> {
+  using plain_type = typename X::PlainObject;
+  static plain_type evaluate(const X& x) { return plain_type(x); }
 };
 
 }  // namespace weft

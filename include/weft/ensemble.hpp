@@ -19,6 +19,11 @@
 //   weights than branches, weft::vote over integers, or a reducer that cannot be called so: each
 //   fails to compile with one error naming weft::detail::ensemble_branch<I> (or ensemble_reducer)
 //   and both specs (or counts).
+//   Shapes (docs/shapes.md): input_shape() merges the branches' declared input shapes, output_shape()
+//   the declared output shapes; each exists only when a branch declares one. The constructor throws
+//   weft::shape_error at "ensemble[I]" when branch I's declared input or output disagrees (outputs:
+//   with the first branch's); each call checks the input against every declared branch first.
+//   Another tensor type or an expression is judged and bridged first (detail/entry.hpp).
 //   Errors: a weft::error raised in branch I gains the segment "ensemble[I]" (with the branch's given
 //   name); outputs whose run-time extents differ from the first's throw weft::shape_error at
 //   "ensemble[I]" (expected: the first output's extents); other exceptions, the reducer's included,
@@ -227,8 +232,48 @@ class ensemble_base {
   /// Runs every branch on x in order, then the reducer. Throws what a branch or the reducer throws; a
   /// weft::error from branch I gains "ensemble[I]"; differing run-time output extents throw shape_error.
   WEFT_INLINE output_type operator()(const input_type& x) const {
-    if constexpr (judgement::ok) return run(x, std::index_sequence_for<Branches...>{});
-    else std::abort();  // unreachable: a mis-wired ensemble failed to compile where it was built
+    if constexpr (judgement::ok) {
+      detail::check_branch_entries<Branches...>(*this, x);
+      return run(x, std::index_sequence_for<Branches...>{});
+    } else {
+      std::abort();  // unreachable: a mis-wired ensemble failed to compile where it was built
+    }
+  }
+
+  /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
+  template <class X>
+    requires detail::foreign_argument<X, input_type>
+  WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
+    return detail::enter(*this, x);
+  }
+
+  /// What the branches' declared input shapes say of the one input; only when a branch declares one.
+  shape input_shape() const
+    requires(detail::any_input_declared<Branches...>)
+  {
+    return *detail::merged_branch_input<input_type, Branches...>(*this);
+  }
+
+  /// The first branch's output shape, completed by the others' declared ones; only when a branch
+  /// declares its output_shape().
+  shape output_shape() const
+    requires(detail::any_output_declared<Branches...>)
+  {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      std::optional<shape> merged;
+      ((merged = detail::merge_known(merged, detail::known_output(stored<I>()))), ...);
+      return *merged;
+    }(std::index_sequence_for<Branches...>{});
+  }
+
+  /// Load-time validation: declared inputs agree, and every declared output shares the first's
+  /// extents (shape_error at "ensemble[I]").
+  void check_shapes() const {
+    if constexpr (judgement::ok) {
+      detail::check_branch_inputs<input_type, Branches...>(*this);
+      detail::check_branch_outputs<Branches...>(*this);
+    }
   }
 
   /// Branch I as stored (a std::reference_wrapper when given as std::ref).
@@ -307,6 +352,7 @@ class ensemble : public detail::policy_split<X...>::template base<detail::ensemb
     requires(sizeof...(X) > (detail::is_policy_v<typename detail::front<X...>::type> ? 2 : 1))
       : base(make_base(std::move(args)...)) {
     (void)typename base::diagnostic{};
+    base::check_shapes();
   }
 
  private:

@@ -28,6 +28,12 @@
 //   Which branch answered: weft::answered(fb, x) returns weft::answer<R>{output, branch}; calling
 //   fb(x) returns the output alone. No global or per-object state is involved. answered (and get)
 //   see through wrappers: answered(weft::named("guard", fb), x) works (weft/detail/wrapper.hpp).
+//   Shapes (docs/shapes.md): input_shape() merges the branches' declared input shapes, output_shape()
+//   their declared output shapes; each exists only when a branch declares one. The constructor throws
+//   weft::shape_error at "fallback[I]" when branch I's declared input, or output, disagrees with the
+//   earlier inputs or the first output; each call checks the input against every declared branch
+//   before any branch runs (that error is the call's, not a branch failure). Another tensor type or
+//   an expression is judged and bridged first (detail/entry.hpp).
 //   Errors: a weft::error raised in branch I gains the segment "fallback[I]" (with the branch's given
 //   name; as a new exception object, weft/errors.hpp) and is recorded; when every branch fails,
 //   weft::fallback_error is thrown holding one weft::fallback_cause per branch, in order (its what()
@@ -331,6 +337,10 @@ class fallback {
              !(sizeof...(A) == 1 && (std::is_same_v<std::remove_cvref_t<A>, fallback> && ...)))
   explicit(sizeof...(Branches) == 1) fallback(A&&... branches) : boxes_(std::forward<A>(branches)...) {
     (void)typename judgement::diagnostic{};
+    if constexpr (judgement::ok) {
+      detail::check_branch_inputs<input_type, Branches...>(*this);
+      detail::check_branch_outputs<Branches...>(*this);
+    }
   }
 
   /// The first answer, trying branches in order. Throws fallback_error when every branch fails; an
@@ -338,6 +348,33 @@ class fallback {
   WEFT_INLINE output_type operator()(const input_type& x) const {
     detail::fallback_state st;
     return run(x, st);
+  }
+
+  /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
+  template <class X>
+    requires detail::foreign_argument<X, input_type>
+  WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
+    return detail::enter(*this, x);
+  }
+
+  /// What the branches' declared input shapes say of the one input; only when a branch declares one.
+  shape input_shape() const
+    requires(detail::any_input_declared<Branches...>)
+  {
+    return *detail::merged_branch_input<input_type, Branches...>(*this);
+  }
+
+  /// The first branch's output shape, completed by the others' declared ones; only when a branch
+  /// declares its output_shape().
+  shape output_shape() const
+    requires(detail::any_output_declared<Branches...>)
+  {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      std::optional<shape> merged;
+      ((merged = detail::merge_known(merged, detail::known_output(stored<I>()))), ...);
+      return *merged;
+    }(std::index_sequence_for<Branches...>{});
   }
 
   /// This fallback with condition c: move on when c(output) is true. Returns
@@ -392,8 +429,12 @@ class fallback {
 
   template <class... C>
   WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st, const C&... conds) const {
-    if constexpr (judgement::ok) return attempt<0>(x, st, conds...);
-    else std::abort();  // unreachable: a mis-wired fallback failed to compile where it was built
+    if constexpr (judgement::ok) {
+      detail::check_branch_entries<Branches...>(*this, x);
+      return attempt<0>(x, st, conds...);
+    } else {
+      std::abort();  // unreachable: a mis-wired fallback failed to compile where it was built
+    }
   }
 
   // The answer of branch I or a later one. One named result, returned on every path, so that the
@@ -487,6 +528,26 @@ class fallback_when {
   WEFT_INLINE output_type operator()(const input_type& x) const {
     detail::fallback_state st;
     return run(x, st);
+  }
+
+  /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
+  template <class X>
+    requires detail::foreign_argument<X, input_type>
+  WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
+    return detail::enter(*this, x);
+  }
+
+  /// The fallback's declared shapes, when it has them.
+  shape input_shape() const
+    requires detail::declares_input_shape<Fallback>
+  {
+    return fallback_.input_shape();
+  }
+  shape output_shape() const
+    requires detail::declares_output_shape<Fallback>
+  {
+    return fallback_.output_shape();
   }
 
   /// These conditions and c: fallback_when<Fallback, Conditions..., C>; fails to compile when c

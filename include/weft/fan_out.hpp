@@ -14,6 +14,11 @@
 //   Every branch's connection is judged when the fan_out is built: a branch that is not a model, or
 //   whose input the shared input cannot reach, fails to compile naming weft::detail::fan_out_branch<I>
 //   and both specs.
+//   Shapes (docs/shapes.md): input_shape() merges the branches' declared input shapes, output_shape()
+//   is a std::tuple of one shape per branch; each exists only when a branch declares one. The
+//   constructor throws weft::shape_error at "fan_out[I]" when branch I's declared input disagrees
+//   with the earlier ones'; each call checks the input against every declared branch before any
+//   branch runs. Another tensor type or an expression is judged and bridged first (detail/entry.hpp).
 //   Errors: a weft::error raised in branch I gains the segment "fan_out[I]" (with the branch's given
 //   name); other exceptions pass unchanged; the remaining branches do not run.
 //   Calls are const and thread-safe when the branches' calls are. Branches run one after the other on
@@ -45,6 +50,8 @@
 namespace weft {
 namespace detail {
 
+template <class B> struct branch_shape { using type = shape; };
+
 /// Everything of fan_out except its name; Policy is sequential_t, par_t or on_t<E>.
 template <class Policy, class... Branches>
 class fan_out_base {
@@ -75,8 +82,42 @@ class fan_out_base {
   /// Runs every branch on x. Throws what a branch throws (the lowest branch's under a parallel
   /// policy); a weft::error gains "fan_out[I]".
   WEFT_INLINE output_type operator()(const input_type& x) const {
-    if constexpr (judgement::ok) return run(x, std::index_sequence_for<Branches...>{});
-    else std::abort();  // unreachable: a mis-wired fan_out failed to compile where it was built
+    if constexpr (judgement::ok) {
+      check_branch_entries<Branches...>(*this, x);
+      return run(x, std::index_sequence_for<Branches...>{});
+    } else {
+      std::abort();  // unreachable: a mis-wired fan_out failed to compile where it was built
+    }
+  }
+
+  /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
+  template <class X>
+    requires foreign_argument<X, input_type>
+  WEFT_INLINE output_type operator()(const X& x) const {
+    (void)entry_diagnostic<X, input_type>{};
+    return enter(*this, x);
+  }
+
+  /// What the branches' declared input shapes say of the one input; only when a branch declares one.
+  shape input_shape() const
+    requires(any_input_declared<Branches...>)
+  {
+    return *merged_branch_input<input_type, Branches...>(*this);
+  }
+
+  /// One shape per branch (declared, else its output_type's static extents); only when a branch
+  /// declares its output_shape() and every output's rank is known.
+  std::tuple<typename branch_shape<Branches>::type...> output_shape() const
+    requires(any_output_declared<Branches...> && ((output_declared<Branches> || static_known_rank<output_t<Branches>>) && ...))
+  {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return std::tuple<typename branch_shape<Branches>::type...>{*known_output(stored<I>())...};
+    }(std::index_sequence_for<Branches...>{});
+  }
+
+  /// Load-time validation: the branches' declared input shapes agree (shape_error at "fan_out[I]").
+  void check_shapes() const {
+    if constexpr (judgement::ok) check_branch_inputs<input_type, Branches...>(*this);
   }
 
   /// Runs every branch on a value of another type X, bridged to each branch's input_type directly
@@ -132,6 +173,7 @@ class fan_out : public detail::policy_split<X...>::template base<detail::fan_out
     requires(sizeof...(X) > (detail::is_policy_v<typename detail::front<X...>::type> ? 1 : 0))
       : base(make_base(std::move(models)...)) {
     (void)typename base::judgement::diagnostic{};
+    base::check_shapes();
   }
 
  private:

@@ -16,6 +16,10 @@
 //   deduce In and Out from a non-generic signature. Empty callables take no space. weft::fn of a
 //   generic (auto) lambda or an overloaded callable fails to compile at the call, asking for
 //   weft::fn<In, Out>(f).
+//   A model may also declare its run-time shapes: const members input_shape() / output_shape()
+//   returning weft::shape (docs/shapes.md); weft::named passes them through. fn_model and named_model,
+//   like every combinator, take another tensor type or an expression too, judged and bridged
+//   (checked) first (weft/detail/entry.hpp).
 #ifndef WEFT_MODEL_HPP
 #define WEFT_MODEL_HPP
 
@@ -32,6 +36,7 @@
 #include <utility>
 
 #include "detail/config.hpp"
+#include "detail/entry.hpp"
 #include "detail/type_name.hpp"
 #include "detail/wrapper.hpp"
 #include "tensor.hpp"
@@ -131,6 +136,13 @@ struct fn_model {
   [[no_unique_address]] F function;
   /// Calls the callable; its exceptions pass through unchanged.
   WEFT_INLINE Out operator()(const In& x) const { return function(x); }
+  /// Another tensor type or an expression, judged and bridged first (weft/detail/entry.hpp).
+  template <class X>
+    requires detail::foreign_argument<X, In>
+  WEFT_INLINE Out operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, In>{};
+    return detail::enter(*this, x);
+  }
 };
 
 /// Turns callable f into a model with input In and output Out. f must be callable as f(const In&)
@@ -199,6 +211,18 @@ struct named_model {
   /// The wrapped model as stored.
   constexpr M& inner() noexcept { return model; }
   constexpr const M& inner() const noexcept { return model; }
+  /// Another tensor type or an expression, judged and bridged first (weft/detail/entry.hpp).
+  template <class X>
+    requires detail::foreign_argument<X, input_type>
+  WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
+    return detail::enter(*this, x);
+  }
+  /// The wrapped model's declared shapes, when it declares them.
+  shape input_shape() const requires detail::declares_input_shape<detail::unwrap_t<M>> { return detail::unwrap(model).input_shape(); }
+  auto output_shape() const requires requires(const detail::unwrap_t<M>& m) { m.output_shape(); } {
+    return detail::unwrap(model).output_shape();
+  }
 };
 
 namespace detail {

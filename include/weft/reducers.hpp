@@ -73,10 +73,10 @@ WEFT_INLINE bool same_extents(const A& a, const B& b) {
   if constexpr (fully_static<A> && fully_static<B>) {
     return ta::rank == tb::rank && std::is_same_v<typename ta::extents_type, typename tb::extents_type>;
   } else {
-    const dims da = ta::extents_of(a);
-    const dims db = tb::extents_of(b);
-    if (da.rank != db.rank) return false;
-    for (std::size_t i = 0; i < da.rank; ++i)
+    const shape da = ta::extents_of(a);
+    const shape db = tb::extents_of(b);
+    if (da.rank() != db.rank()) return false;
+    for (std::size_t i = 0; i < da.rank(); ++i)
       if (da[i] != db[i]) return false;
     return true;
   }
@@ -101,7 +101,7 @@ template <class O>
 WEFT_INLINE std::ptrdiff_t element_count(const O& o) {
   using tr = tensor_traits<O>;
   if constexpr (fully_static<O>) return tr::extents_type::size;
-  else return tr::extents_of(o).size();
+  else return tr::extents_of(o).element_count();
 }
 
 /// A new O with o's extents, elements unset (allocates only for dynamic extents).
@@ -142,16 +142,16 @@ std::ptrdiff_t argmax_offset(const O& o) {
     for (std::ptrdiff_t k = 0; k < n; ++k)
       if (consider(k)) break;
   } else {
-    const dims ext = tr::extents_of(o);
-    const dims str = tr::strides_of(o);
-    const std::ptrdiff_t n = ext.size();
-    dims index;
-    index.rank = ext.rank;
+    const shape ext = tr::extents_of(o);
+    const shape str = tr::strides_of(o);
+    const std::ptrdiff_t n = ext.element_count();
+    shape index;
+    index.resize(ext.rank());
     for (std::ptrdiff_t flat = 0; flat < n; ++flat) {
       std::ptrdiff_t off = 0;
-      for (std::size_t k = 0; k < ext.rank; ++k) off += index[k] * str[k];
+      for (std::size_t k = 0; k < ext.rank(); ++k) off += index[k] * str[k];
       if (consider(off)) break;
-      for (std::size_t k = ext.rank; k > 0; --k) {
+      for (std::size_t k = ext.rank(); k > 0; --k) {
         if (++index[k - 1] < ext[k - 1]) break;
         index[k - 1] = 0;
       }

@@ -17,6 +17,12 @@
 //   Eigen::Ref, xt::xtensor_adaptor) is copied into its owning type before the stage's input dies, so
 //   the next stage and the caller never see a view of a freed value (an implicit copy under
 //   weft::strict: view_output_under_strict).
+//   Shapes (docs/shapes.md): input_shape() is the first stage's declared one, output_shape() the
+//   last's (through adapters that keep the shape); each exists only when declared. The constructor
+//   checks every link where a side declares its run-time extents and throws weft::shape_error at
+//   "sequence[I]" (I the receiving stage) with both specs; each call checks the argument of every
+//   stage that declares input_shape() before that stage runs. Called with another tensor type or an
+//   expression, the argument is judged and bridged (checked) first: see weft/detail/entry.hpp.
 //   Errors: a weft::error raised inside stage I gains the path segment "sequence[I]" (with the stage's
 //   name, if given) on its way out; any other exception passes through unchanged. Calls are const and
 //   thread-safe when the stages' calls are; a failed call changes no stage.
@@ -74,6 +80,16 @@ constexpr std::size_t first_bad_link() noexcept {
   }(std::make_index_sequence<sizeof...(S) - 1>{});
 }
 
+/// Stage I of S... has a declared output shape, its own or one that reaches it through adapters that
+/// keep the shape (softmax, normalize, cast, identity, check_finite).
+template <std::size_t I, class... S>
+constexpr bool sequence_output_declared() noexcept {
+  using s = nth_t<I, S...>;
+  if constexpr (output_declared<s>) return true;
+  else if constexpr (I > 0 && passes_shape_through<unwrap_t<s>>) return sequence_output_declared<I - 1, S...>();
+  else return false;
+}
+
 /// sequence<S...> is well formed: every stage a model, every link connects.
 template <class... S>
 constexpr bool sequence_ok() noexcept {
@@ -106,6 +122,7 @@ class sequence {
   template <class... A>
     requires(sizeof...(A) == sizeof...(Stages) && (std::is_constructible_v<Stages, A &&> && ...))
   explicit(sizeof...(Stages) == 1) sequence(A&&... stages) : boxes_(std::forward<A>(stages)...) {
+    check_links();
     constexpr std::size_t bad_stage = detail::first_non_model<Stages...>();
     if constexpr ((detail::is_broken_v<Stages> || ...)) {
       // already diagnosed where it broke
@@ -119,12 +136,40 @@ class sequence {
 
   /// Stores stages whose connections operator| judged already.
   template <class... A>
-  sequence(detail::prejudged_t, A&&... stages) : boxes_(std::forward<A>(stages)...) {}
+  sequence(detail::prejudged_t, A&&... stages) : boxes_(std::forward<A>(stages)...) {
+    check_links();
+  }
 
   /// Runs every stage in order. Throws what a stage throws; a weft::error gains this stage's segment.
+  /// A stage that declares input_shape() has its argument checked first (shape_error).
   WEFT_INLINE output_type operator()(const input_type& x) const {
     if constexpr (well_formed) return run<0>(x);
     else std::abort();  // unreachable: a mis-wired sequence failed to compile where it was built
+  }
+
+  /// Another tensor type (a checked conversion: shape_error, never the backend's unchecked one) or a
+  /// backend expression (evaluated first); anything that cannot connect fails to compile with one
+  /// weft diagnostic. See weft/detail/entry.hpp.
+  template <class X>
+    requires detail::foreign_argument<X, input_type>
+  WEFT_INLINE output_type operator()(const X& x) const {
+    (void)detail::entry_diagnostic<X, input_type>{};
+    return detail::enter(*this, x);
+  }
+
+  /// The first stage's declared input shape (its input_type's static extents filled in); only when
+  /// the first stage declares input_shape().
+  shape input_shape() const
+    requires(detail::input_declared<first>)
+  {
+    return *detail::known_input(stored<0>());
+  }
+
+  /// The last stage's declared output shape (through adapters that keep the shape); only when there is one.
+  shape output_shape() const
+    requires(detail::sequence_output_declared<n - 1, Stages...>())
+  {
+    return *known_output_at<n - 1>();
   }
 
   /// Stage I as stored (a std::reference_wrapper when given as std::ref).
@@ -140,6 +185,32 @@ class sequence {
     } else {
       auto y = call_stage<I>(x);
       return run<I + 1>(y);
+    }
+  }
+
+  // What is known of stage I's output: declared, passed through adapters, or static.
+  template <std::size_t I>
+  std::optional<shape> known_output_at() const {
+    using s = detail::nth_t<I, Stages...>;
+    if constexpr (detail::output_declared<s>) return detail::known_output(stored<I>());
+    else if constexpr (I > 0 && detail::passes_shape_through<detail::unwrap_t<s>>) return known_output_at<I - 1>();
+    else return detail::static_known<output_t<s>>();
+  }
+
+  // Load-time validation: every link where a side declares its shape, judged once, here.
+  void check_links() const {
+    if constexpr (well_formed && n > 1) {
+      [&]<std::size_t... I>(std::index_sequence<I...>) { (check_link<I + 1>(), ...); }(std::make_index_sequence<n - 1>{});
+    }
+  }
+  template <std::size_t I>
+  void check_link() const {
+    using from = detail::nth_t<I - 1, Stages...>;
+    using to = detail::nth_t<I, Stages...>;
+    if constexpr (tensor<output_t<from>> && tensor<input_t<to>> &&
+                  (detail::sequence_output_declared<I - 1, Stages...>() || detail::input_declared<to>)) {
+      detail::check_connection<input_t<to>, output_t<from>>(detail::known_input(stored<I>()), known_output_at<I - 1>(),
+                                                            combinator_name, I, detail::given_name_of(stored<I>()));
     }
   }
 

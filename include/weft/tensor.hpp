@@ -10,7 +10,9 @@
 //   backend header (weft/eigen.hpp, weft/xtensor.hpp) specialises it.
 //   weft::spec_t<T> is a short type naming T's logical spec for diagnostics (weft::f32<-1, 784>),
 //   weft::spec_name<T>() its text ("f32[?,784]", "f64[3,3] col-major"), both at compile time.
-//   Nothing here allocates or throws.
+//   weft::spec_name<S>(shape) is the text of a run-time shape with scalar S (or a tensor type S's
+//   scalar): "f32[13]". Backends report a value's extents as a weft::shape (extents_of, strides_of).
+//   Nothing here throws; only the run-time spec text allocates.
 #ifndef WEFT_TENSOR_HPP
 #define WEFT_TENSOR_HPP
 
@@ -23,11 +25,9 @@
 #include <type_traits>
 
 #include "detail/config.hpp"
+#include "shape.hpp"
 
 namespace weft {
-
-/// An extent (or a rank) known only at run time. Signed, so that diagnostics print it as -1.
-inline constexpr std::ptrdiff_t dyn = -1;
 
 /// Memory order of a tensor of rank 2 or more; rank-0 and rank-1 tensors have layout none.
 enum class layout { none, row_major, col_major };
@@ -51,6 +51,12 @@ struct tensor_traits;
 
 template <class T>
 struct tensor_traits<const T> : tensor_traits<T> {};
+
+/// Describes an expression type X of a backend (an Eigen or xtensor expression that is not itself a
+/// tensor): plain_type, the tensor it evaluates to, and static evaluate(const X&) returning one.
+/// Backend headers specialise it; pipelines evaluate such an argument before judging it.
+template <class X>
+struct expression_traits {};
 
 /// A type weft can describe: tensor_traits<T> is defined for it (cv and references ignored).
 template <class T>
@@ -184,19 +190,25 @@ constexpr spec_text make_spec_text() noexcept {
 template <class T>
 inline constexpr spec_text spec_text_v = make_spec_text<T>();
 
-/// Run-time extents of one tensor value, in logical (row-major index) order. Rank at most 8.
-struct dims {
-  static constexpr std::size_t capacity = 8;
-  std::array<std::ptrdiff_t, capacity> v{};
-  std::size_t rank = 0;
-  constexpr std::ptrdiff_t operator[](std::size_t i) const noexcept { return v[i]; }
-  constexpr std::ptrdiff_t& operator[](std::size_t i) noexcept { return v[i]; }
-  constexpr std::ptrdiff_t size() const noexcept {
-    std::ptrdiff_t n = 1;
-    for (std::size_t i = 0; i < rank; ++i) n *= v[i];
-    return n;
+/// S itself for a scalar type, the scalar of S for a tensor type.
+template <class S, bool = tensor<S>> struct scalar_of { using type = S; };
+template <class S> struct scalar_of<S, true> { using type = typename tensor_traits<std::remove_cvref_t<S>>::scalar_type; };
+
+/// T's extents known at compile time as a shape (dyn where only run time knows); rank 0 for a type
+/// whose rank is known only at run time (check has_static_rank first).
+template <class T, class Tr = tensor_traits<std::remove_cvref_t<T>>>
+constexpr shape static_shape() noexcept {
+  shape s;
+  if constexpr (Tr::rank != dyn) {
+    s.resize(static_cast<std::size_t>(Tr::rank));
+    for (std::size_t i = 0; i < s.rank(); ++i) s[i] = Tr::extents_type::values[i];
   }
-};
+  return s;
+}
+
+/// T's rank is known at compile time (every tensor type but xt::xarray).
+template <class T>
+inline constexpr bool has_static_rank = tensor_traits<std::remove_cvref_t<T>>::rank != dyn;
 
 }  // namespace detail
 
@@ -227,19 +239,18 @@ constexpr std::string_view spec_name() noexcept {
   return detail::spec_text_v<std::remove_cvref_t<T>>.view();
 }
 
-/// The spec of a value of type T with run-time extents d, e.g. "f32[3]" for a 3-vector.
+/// The spec of shape s with scalar S, e.g. spec_name<float>(weft::shape{weft::dyn, 784}) is
+/// "f32[?,784]". S may also be a tensor type: its scalar is used. Allocates the string.
+template <class S>
+std::string spec_name(const shape& s) {
+  using scalar = typename detail::scalar_of<S>::type;
+  return std::string(detail::scalar_name<scalar>()) + to_string(s);
+}
+
+/// The spec of a value of type T with run-time extents s, e.g. "f32[3]" for a 3-vector.
 template <tensor T>
-std::string actual_spec_name(const detail::dims& d) {
-  using tr = tensor_traits<std::remove_cvref_t<T>>;
-  detail::spec_text t;
-  t.append(detail::scalar_name<typename tr::scalar_type>());
-  t.append("[");
-  for (std::size_t i = 0; i < d.rank; ++i) {
-    if (i) t.append(",");
-    t.append_number(d[i]);
-  }
-  t.append("]");
-  return std::string(t.view());
+std::string actual_spec_name(const shape& s) {
+  return spec_name<T>(s);
 }
 
 }  // namespace weft

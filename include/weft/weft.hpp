@@ -2,10 +2,12 @@
 // weft/weft.hpp - everything weft offers, in one include.
 //
 // Map of the headers, in dependency order:
-//   tensor.hpp     tensor_traits, the tensor concept, specs (f32[4]), dyn
 //   errors.hpp     weft::error, shape_error, non_finite_error, fallback_error
+//   shape.hpp      shape: run-time extents (rank <= 8, each a number or dyn), dyn
+//   tensor.hpp     tensor_traits, the tensor concept, specs (f32[4]), expression_traits
 //   convert.hpp    conversion<From, To>, connectable, the bridges
 //   model.hpp      the model concept, model_traits, fn, named
+//   shaped.hpp     shaped(m, in, out): declares a model's run-time shapes from outside
 //   adapters.hpp   cast<T>, reshape<N...>, identity, concat, softmax, argmax, normalize, check_finite
 //   strict.hpp     strict: no implicit copy anywhere
 //   sequence.hpp   sequence and operator|
@@ -35,6 +37,8 @@
 #include "model.hpp"
 #include "reducers.hpp"
 #include "sequence.hpp"
+#include "shape.hpp"
+#include "shaped.hpp"
 #include "strict.hpp"
 #include "tensor.hpp"
 

@@ -11,18 +11,21 @@
 //   layouts are described; layout_type::dynamic is not a weft::tensor. Rank-0 and rank-1 tensors have
 //   no layout. xtensor strides are in elements, so they are weft's strides as they are.
 //   The run-time helpers (extents_of, strides_of, data, make, view) never throw; make() allocates only
-//   for dynamic extents.
+//   for dynamic extents. Other xtensor expressions (2 * a, views) have weft::expression_traits: a
+//   pipeline called with one evaluates it (xt::eval) and then judges the result.
 #ifndef WEFT_XTENSOR_HPP
 #define WEFT_XTENSOR_HPP
 
 #if __has_include(<xtensor/containers/xtensor.hpp>)  // xtensor 0.26 and later
 #include <xtensor/containers/xadapt.hpp>
 #include <xtensor/containers/xarray.hpp>
+#include <xtensor/core/xeval.hpp>
 #include <xtensor/containers/xfixed.hpp>
 #include <xtensor/containers/xtensor.hpp>
 #else
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xarray.hpp>
+#include <xtensor/xeval.hpp>
 #include <xtensor/xfixed.hpp>
 #include <xtensor/xtensor.hpp>
 #endif
@@ -65,18 +68,18 @@ struct xt_rebind<S, weft::extents<E0, E...>, L, Rank> {
 template <class T>
 struct xt_access {
   /// Run-time extents; throws shape_error for an xt::xarray of rank above 8.
-  static dims extents_of(const T& t) {
-    dims d;
-    d.rank = t.dimension();
-    if (d.rank > dims::capacity) throw_rank_too_large(d.rank);
-    for (std::size_t i = 0; i < d.rank; ++i) d[i] = static_cast<std::ptrdiff_t>(t.shape()[i]);
+  static shape extents_of(const T& t) {
+    if (t.dimension() > shape::max_rank) throw_rank_too_large(t.dimension());
+    shape d;
+    d.resize(t.dimension());
+    for (std::size_t i = 0; i < d.rank(); ++i) d[i] = static_cast<std::ptrdiff_t>(t.shape()[i]);
     return d;
   }
-  static dims strides_of(const T& t) {
-    dims d;
-    d.rank = t.dimension();
-    if (d.rank > dims::capacity) throw_rank_too_large(d.rank);
-    for (std::size_t i = 0; i < d.rank; ++i) d[i] = static_cast<std::ptrdiff_t>(t.strides()[i]);
+  static shape strides_of(const T& t) {
+    if (t.dimension() > shape::max_rank) throw_rank_too_large(t.dimension());
+    shape d;
+    d.resize(t.dimension());
+    for (std::size_t i = 0; i < d.rank(); ++i) d[i] = static_cast<std::ptrdiff_t>(t.strides()[i]);
     return d;
   }
   WEFT_INLINE static auto data(const T& t) noexcept { return t.data(); }
@@ -118,7 +121,7 @@ struct tensor_traits<xt::xtensor_container<EC, N, L, Tag>>
   static constexpr bool views_const = false;
   using owning_type = self;
   /// An uninitialised tensor of the given extents (allocates).
-  static self make(const detail::dims& d) {
+  static self make(const shape& d) {
     typename self::shape_type shape;
     for (std::size_t i = 0; i < N; ++i) shape[i] = static_cast<std::size_t>(d[i]);
     return self(shape);
@@ -140,7 +143,7 @@ struct tensor_traits<xt::xfixed_container<ET, xt::fixed_shape<N...>, L, SH, Tag>
   static constexpr bool views_const = false;
   using owning_type = self;
   /// An uninitialised tensor (its extents are static; allocates nothing).
-  WEFT_INLINE static self make(const detail::dims&) noexcept { return self{}; }
+  WEFT_INLINE static self make(const shape&) noexcept { return self{}; }
 };
 
 /// xt::xarray<T, L>: owning, rank known only at run time.
@@ -160,9 +163,9 @@ struct tensor_traits<xt::xarray_container<EC, L, SC, Tag>>
   using rebind = std::conditional_t<std::is_same_v<Ext2, weft::extents<>>, xt::xarray<S2, detail::xt_layout_of<L2>>,
                                     typename detail::xt_rebind<S2, Ext2, L2>::type>;
   /// An uninitialised array of the given extents (allocates).
-  static self make(const detail::dims& d) {
-    typename self::shape_type shape(d.rank);
-    for (std::size_t i = 0; i < d.rank; ++i) shape[i] = static_cast<std::size_t>(d[i]);
+  static self make(const shape& d) {
+    typename self::shape_type shape(d.rank());
+    for (std::size_t i = 0; i < d.rank(); ++i) shape[i] = static_cast<std::size_t>(d[i]);
     return self(shape);
   }
 };
@@ -189,13 +192,13 @@ struct tensor_traits<xt::xtensor_adaptor<xt::xbuffer_adaptor<CP, xt::no_ownershi
   /// The buffer is pointed with reset_data, never built from an allocator: the natural const view
   /// type, xbuffer_adaptor<const float*, xt::no_ownership> (allocator std::allocator<const float>,
   /// which has no constructor), works as well as what xt::adapt returns.
-  WEFT_INLINE static self view(pointer p, const detail::dims& d) noexcept
+  WEFT_INLINE static self view(pointer p, const shape& d) noexcept
     requires(can_view)
   {
     typename self::shape_type shape;
     for (std::size_t i = 0; i < N; ++i) shape[i] = static_cast<std::size_t>(d[i]);
     typename self::storage_type buffer;
-    buffer.reset_data(p, static_cast<std::size_t>(d.size()));
+    buffer.reset_data(p, static_cast<std::size_t>(d.element_count()));
     return self(std::move(buffer), shape);
   }
 };
@@ -206,6 +209,16 @@ struct tensor_traits<xt::xtensor_adaptor<xt::xbuffer_adaptor<CP, xt::no_ownershi
 template <class T, std::size_t N, xt::layout_type L = xt::layout_type::row_major>
 using xt_view =
     xt::xtensor_adaptor<xt::xbuffer_adaptor<T*, xt::no_ownership, std::allocator<std::remove_const_t<T>>>, N, L>;
+
+/// An xtensor expression that is not a tensor weft describes (an xt::xfunction such as 2 * a, a
+/// view, a broadcast): evaluated with xt::eval to its temporary type (xt::xarray, xt::xtensor or
+/// xt::xtensor_fixed, following the expression's shape type). Allocates for dynamic shapes.
+template <class X>
+  requires(xt::is_xexpression<X>::value && !tensor<X>)
+struct expression_traits<X> {
+  using plain_type = std::decay_t<decltype(xt::eval(std::declval<const X&>()))>;
+  static plain_type evaluate(const X& x) { return xt::eval(x); }
+};
 
 }  // namespace weft
 

@@ -2,9 +2,10 @@
 // weft/detail/combinator.hpp - internal: what every combinator shares.
 //
 // Contract: invoke_stage(stored, x, combinator, index) calls one stage (a model, or a
-// std::reference_wrapper to one) on x through the bridge weft::conversion chose; a weft::error on its
-// way out is replaced by a new one whose path starts with "<combinator>[index]" (with the stage's
-// given name), never changed in place (weft/errors.hpp); other exceptions pass unchanged.
+// std::reference_wrapper to one) on x through the bridge weft::conversion chose (first checking x
+// against the stage's declared input_shape(), when it declares one); a weft::error on its way out is
+// replaced by a new one whose path starts with "<combinator>[index]" (with the stage's given name),
+// never changed in place (weft/errors.hpp); other exceptions pass unchanged.
 // invoke_stage_owned does the same, returns a view output as its owning type (detail/materialise.hpp)
 // and hands a fan_out the value as it is (its run_direct bridges it to each branch); sequence and
 // fan_out call their stages that way. broken_pipeline (weft/model.hpp) is the harmless placeholder a
@@ -28,6 +29,7 @@
 #include "config.hpp"
 #include "diagnostics.hpp"
 #include "materialise.hpp"
+#include "shape_checks.hpp"
 #include "stages.hpp"
 #include "type_name.hpp"
 
@@ -134,6 +136,7 @@ WEFT_INLINE output_t<Stored> invoke_stage(const Stored& stored, X& x, std::strin
   const auto& m = unwrap(stored);
   try {
     const bridge<X, input_t<Stored>> arg(x);
+    check_entry(m, arg.get());  // a stage that declares input_shape(): its extents, on every call
     return m(arg.get());
   } catch (const error& e) {
     rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
@@ -204,9 +207,8 @@ WEFT_INLINE owned_t<output_t<Stored>> invoke_stage_owned(const Stored& stored, X
     const auto& m = unwrap(stored);
     try {
       return m.run_direct(x);
-    } catch (error& e) {
-      add_segment(e, combinator, index, model_traits<Stored>::given_name(m));
-      throw;
+    } catch (const error& e) {
+      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
     }
   } else if constexpr (!materialised_v<output_t<Stored>>) {
     return invoke_stage(stored, x, combinator, index);
@@ -214,11 +216,11 @@ WEFT_INLINE owned_t<output_t<Stored>> invoke_stage_owned(const Stored& stored, X
     const auto& m = unwrap(stored);
     try {
       const bridge<X, input_t<Stored>> arg(x);
+      check_entry(m, arg.get());  // a stage that declares input_shape(): its extents, on every call
       const output_t<Stored> view = m(arg.get());
       return materialise(view);
-    } catch (error& e) {
-      add_segment(e, combinator, index, model_traits<Stored>::given_name(m));
-      throw;
+    } catch (const error& e) {
+      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
     }
   }
 }

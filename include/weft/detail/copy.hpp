@@ -19,9 +19,9 @@
 namespace weft::detail {
 
 template <class S, class D>
-void strided_copy(const S* src, const dims& src_strides, D* dst, const dims& dst_strides, const dims& ext) noexcept {
-  const std::size_t rank = ext.rank;
-  if (ext.size() == 0) return;
+void strided_copy(const S* src, const shape& src_strides, D* dst, const shape& dst_strides, const shape& ext) noexcept {
+  const std::size_t rank = ext.rank();
+  if (ext.element_count() == 0) return;
   if (rank == 0) {
     *dst = static_cast<D>(*src);
     return;
@@ -36,8 +36,8 @@ void strided_copy(const S* src, const dims& src_strides, D* dst, const dims& dst
         dst[i * dst_strides[0] + j * dst_strides[1]] = static_cast<D>(src[i * src_strides[0] + j * src_strides[1]]);
     return;
   }
-  dims index;
-  index.rank = rank;
+  shape index;
+  index.resize(rank);
   for (;;) {
     std::ptrdiff_t so = 0, dof = 0;
     for (std::size_t k = 0; k < rank; ++k) {
@@ -56,11 +56,11 @@ void strided_copy(const S* src, const dims& src_strides, D* dst, const dims& dst
 }
 
 /// Row-major (C order) strides, in elements, of a dense tensor with extents ext.
-constexpr dims row_major_strides(const dims& ext) noexcept {
-  dims s;
-  s.rank = ext.rank;
+constexpr shape row_major_strides(const shape& ext) noexcept {
+  shape s;
+  s.resize(ext.rank());
   std::ptrdiff_t step = 1;
-  for (std::size_t k = ext.rank; k > 0; --k) {
+  for (std::size_t k = ext.rank(); k > 0; --k) {
     s[k - 1] = step;
     step *= ext[k - 1];
   }
@@ -89,7 +89,7 @@ WEFT_INLINE void copy_elements(const F& src, T& dst) {
   if constexpr (tf::contiguous && tt::contiguous && same_memory_order<F, T>) {
     constexpr std::ptrdiff_t n = tf::extents_type::size;
     if constexpr (n != dyn && tf::rank != dyn) flat_copy<S, D>(tf::data(src), tt::data(dst), n);
-    else flat_copy<S, D>(tf::data(src), tt::data(dst), tf::extents_of(src).size());
+    else flat_copy<S, D>(tf::data(src), tt::data(dst), tf::extents_of(src).element_count());
   } else {
     strided_copy(tf::data(src), tf::strides_of(src), tt::data(dst), tt::strides_of(dst), tf::extents_of(src));
   }
@@ -99,9 +99,9 @@ template <class F, class D>
 WEFT_INLINE void copy_flat(const F& src, D* dst) {
   using tf = tensor_traits<F>;
   using S = typename tf::scalar_type;
-  const dims ext = tf::extents_of(src);
+  const shape ext = tf::extents_of(src);
   if constexpr (tf::contiguous && (tf::rank != dyn && (tf::rank <= 1 || tf::layout == layout::row_major))) {
-    flat_copy<S, D>(tf::data(src), dst, ext.size());
+    flat_copy<S, D>(tf::data(src), dst, ext.element_count());
   } else {
     strided_copy(tf::data(src), tf::strides_of(src), dst, row_major_strides(ext), ext);
   }

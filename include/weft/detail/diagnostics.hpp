@@ -314,6 +314,16 @@ struct batched_output_not_tensor {
                 "to be batched");
 };
 
+/// WHERE: the argument of a call to a pipeline (its first stage's input).
+struct pipeline_argument {};
+
+template <class Where, class Argument, class Input>
+struct argument_cannot_connect {
+  static_assert(never<Where, Argument, Input>,
+                "weft: this argument cannot reach the pipeline's input spec (scalar, rank or a static "
+                "extent differs); pass its input_type, or convert first (.cast<T>(), weft::cast, a reshape)");
+};
+
 }  // namespace weft::detail
 
 #endif  // WEFT_DETAIL_DIAGNOSTICS_HPP
