@@ -37,6 +37,7 @@ constexpr float fnan = std::numeric_limits<float>::quiet_NaN();
 constexpr float finf = std::numeric_limits<float>::infinity();
 constexpr float flt_max = std::numeric_limits<float>::max();
 constexpr double dbl_max = std::numeric_limits<double>::max();
+constexpr double dinf = std::numeric_limits<double>::infinity();
 
 /// Answers its constant c, whatever the input.
 template <class V>
@@ -130,6 +131,10 @@ TEST_CASE("floating reducers of finite values never overflow to infinity") {
   const fvec2 nan_mean = weft::mean(fvec2(finf, fnan), fvec2(-finf, 0));
   CHECK(std::isnan(nan_mean(0)));
   CHECK(std::isnan(nan_mean(1)));
+  // a sum that overflowed on the way never meets an infinity as inf - inf (found by tests/fuzz/numeric)
+  const dvec2 inf_mean = weft::mean(dvec2(dbl_max, 1), dvec2(dbl_max, 1), dvec2(-dinf, dinf));
+  CHECK(inf_mean == dvec2(-dinf, dinf));
+  CHECK(weft::weighted(1, 1, 1)(dvec2(dbl_max, 0), dvec2(dbl_max, 0), dvec2(-dinf, 0)) == dvec2(-dinf, 0));
 }
 
 TEST_CASE("a range_error names the element's row-major index, whatever the memory order") {

@@ -186,12 +186,21 @@ bool all_finite(const std::array<const S*, N>& p, std::ptrdiff_t k) noexcept {
   return true;
 }
 
-/// mean's floating sum at element k overflowed: when every o_i[k] is finite, their mean computed with
-/// each scaled by 2^-s (2^s >= N, exact for all but subnormal values), which cannot overflow; else
-/// `plain` (a NaN or an infinity among the values is data).
+/// mean's floating sum at element k is not finite. With a NaN among the values, or infinities of both
+/// signs: NaN; with infinities of one sign: that infinity (a finite sum that overflowed on the way
+/// must not meet it as inf - inf). Else the mean computed with each value scaled by 2^-s (2^s >= N,
+/// exact for all but subnormal values), which cannot overflow.
 template <class S, std::size_t N>
-[[gnu::noinline, gnu::cold]] S scaled_mean(const std::array<const S*, N>& p, std::ptrdiff_t k, S plain) noexcept {
-  if (!all_finite(p, k)) return plain;
+[[gnu::noinline, gnu::cold]] S scaled_mean(const std::array<const S*, N>& p, std::ptrdiff_t k) noexcept {
+  bool nan = false, up = false, down = false;
+  for (std::size_t i = 0; i < N; ++i) {
+    const S v = p[i][k];
+    nan = nan || std::isnan(v);
+    up = up || v == std::numeric_limits<S>::infinity();
+    down = down || v == -std::numeric_limits<S>::infinity();
+  }
+  if (nan || (up && down)) return std::numeric_limits<S>::quiet_NaN();
+  if (up || down) return up ? std::numeric_limits<S>::infinity() : -std::numeric_limits<S>::infinity();
   int s = 1;
   while ((std::size_t{1} << s) < N) ++s;
   S sum = 0;
@@ -265,7 +274,7 @@ struct mean_t {
         S sum = p[0][k];
         for (std::size_t i = 1; i < n; ++i) sum += p[i][k];
         const S m = sum / S(n);
-        d[k] = std::isfinite(m) ? m : r::scaled_mean(p, k, m);
+        d[k] = std::isfinite(m) ? m : r::scaled_mean(p, k);
       }
     }
     return out;
@@ -318,7 +327,7 @@ class weighted_t {
         A sum = A(weights_[0]) * A(p[0][k]);
         for (std::size_t i = 1; i < K; ++i) sum += A(weights_[i]) * A(p[i][k]);
         const A m = sum / A(sum_);
-        d[k] = detail::fits_in<S>(m) && std::isfinite(m) ? static_cast<S>(m) : wide_at(o0, p, k, m);
+        d[k] = detail::fits_in<S>(m) && std::isfinite(m) ? static_cast<S>(m) : wide_at(o0, p, k);
       }
     }
     return out;
@@ -341,12 +350,14 @@ class weighted_t {
     return static_cast<S>(m);
   }
 
-  /// Floating scalars, the plain result `plain` is not finite or beyond S's range: a NaN or an infinity
-  /// among the values is data (plain passes, as S); else the result in long double, or range_error.
-  template <class O, class S, class A>
-  [[gnu::noinline, gnu::cold]] S wide_at(const O& o0, const std::array<const S*, K>& p, std::ptrdiff_t k, A plain) const {
-    if (!detail::reduction::all_finite(p, k)) return static_cast<S>(plain);
+  /// Floating scalars, the plain result is not finite or beyond S's range: the result in long double
+  /// (a NaN or an infinity among the values is data, and gives what it gives there: a finite sum that
+  /// overflowed in double must not meet an infinity as inf - inf); range_error when the values are
+  /// finite and the result does not fit S.
+  template <class O, class S>
+  [[gnu::noinline, gnu::cold]] S wide_at(const O& o0, const std::array<const S*, K>& p, std::ptrdiff_t k) const {
     const long double m = exact_at(p, k);
+    if (!detail::reduction::all_finite(p, k)) return static_cast<S>(m);
     if (!std::isfinite(m) || !detail::fits_in<S>(m)) detail::reduction::throw_out_of_range(o0, k, m);
     return static_cast<S>(m);
   }
