@@ -228,7 +228,7 @@ TEST_CASE("describe shows one copy, for the Eigen branch, and no link into the f
         "sequence: f32[6] -> (f32[6], f32[6])\n"
         "  [0] x_source: f32[6] -> f32[6]\n"
         "  [1] fan_out: f32[6] -> (f32[6], f32[6])\n"
-        "    > copy\n"
+        "    > copy (xtensor f32[6] -> eigen f32[6])\n"
         "    [0] e_head: f32[6] -> f32[6]\n"
         "    [1] x_head: f32[6] -> f32[6]\n");
 }

@@ -8,8 +8,14 @@
 //   Each adapter is an inline constexpr object (a variable template where parameterised). A rejected
 //   input fails to compile where `|` binds the adapter, with one weft diagnostic naming the stage
 //   (weft::detail::sequence_stage<I>) and the spec. docs/adapters.md has every adapter's semantics.
-//   - weft::cast<T>: the same tensor with scalar T (static_cast per element); same backend, extents
-//     and layout; an owning type. One pass; allocates only for dynamic extents.
+//   - weft::cast<T>: the same tensor with scalar T (static_cast per element: a floating value into an
+//     integer T is truncated toward zero); same backend, extents and layout; an owning type. A value
+//     T cannot hold throws instead of converting: a NaN or an infinity into an integer T throws
+//     weft::non_finite_error; a value outside T's range (1e10 into int, 300 into std::int8_t, a
+//     finite double beyond float's largest) throws weft::range_error naming T's range, the value and
+//     its flat row-major index (the first such element). NaN and infinity into a floating T pass.
+//     One pass (two when some value of the input's scalar does not fit T); allocates only for
+//     dynamic extents.
 //   - weft::reshape<N...>: the same elements in row-major (C) index order, as NumPy and PyTorch do,
 //     whatever the backend and layout; the output is a row-major owning tensor with extents N...
 //     A static element count that differs fails to compile; a dynamic one that differs throws
@@ -25,6 +31,9 @@
 //     xt::xtensor_fixed<std::int64_t, xt::xshape<1>>). An empty input throws weft::shape_error.
 //   - weft::normalize: x / sum(x), over a rank-1 floating-point tensor; same owning type. A sum of
 //     exactly zero throws weft::error (the unit sum is undefined); NaN and infinity pass through.
+//     Finite elements whose sum overflows the scalar are summed again scaled by a power of two, so
+//     the answer is still right; a quotient beyond the scalar's range (a tiny sum) throws
+//     weft::range_error.
 //   - weft::check_finite: the same tensor (any rank), as its owning type; throws
 //     weft::non_finite_error naming the spec and the flat row-major index of the first NaN or
 //     infinity. Integer tensors always pass.
@@ -53,6 +62,7 @@
 #include "detail/config.hpp"
 #include "detail/copy.hpp"
 #include "detail/finite.hpp"
+#include "detail/numeric.hpp"
 #include "detail/stages.hpp"
 #include "errors.hpp"
 #include "model.hpp"
@@ -81,6 +91,33 @@ template <class A, class In>
 inline constexpr bool bound_stage<adapter_stage<A, In>> = true;
 }  // namespace detail
 
+namespace detail {
+
+/// Throws for the value at flat index `index` of x that scalar To cannot hold: non_finite_error for a
+/// NaN or an infinity, else range_error.
+template <class To, class In>
+[[noreturn, gnu::noinline, gnu::cold]] void throw_cast_failure(const In& x, std::ptrdiff_t index, scalar_t<In> value) {
+  const std::string spec = actual_spec_name<In>(tensor_traits<In>::extents_of(x));
+  if constexpr (std::is_floating_point_v<scalar_t<In>>)
+    if (!std::isfinite(value)) throw non_finite_error(spec, index);
+  throw range_error(range_text<To>(), value_text(value), index, spec);
+}
+
+/// Throws unless every element of x converts to To keeping its value (see weft::cast).
+template <class To, class In>
+void check_cast(const In& x) {
+  using S = scalar_t<In>;
+  S found{};
+  const std::ptrdiff_t bad = first_flat_index(x, [&found](const S& v) {
+    if (fits_in<To>(v)) return false;
+    found = v;
+    return true;
+  });
+  if (bad >= 0) throw_cast_failure<To>(x, bad, found);
+}
+
+}  // namespace detail
+
 /// Adapter type of weft::cast<T>.
 template <class T>
 struct cast_t {
@@ -91,8 +128,10 @@ struct cast_t {
   using output = typename Tr::template rebind<T, typename Tr::extents_type, Tr::layout>;
   template <class Where, class In>
   using diagnostic = detail::not_a_tensor<Where, In>;
+  /// Converts every element; throws non_finite_error or range_error for a value T cannot hold.
   template <class In>
   WEFT_INLINE static output<In> apply(const In& x) {
+    if constexpr (detail::cast_needs_check<scalar_t<In>, T>) detail::check_cast<T>(x);
     return detail::make_copy<output<In>>(x);
   }
 };
@@ -279,7 +318,8 @@ struct normalize_t {
   using output = typename tensor_traits<In>::owning_type;
   template <class Where, class In>
   using diagnostic = detail::rank1_diagnostic<Where, normalize_t, In, true>;
-  /// x / sum(x). Throws weft::error when the sum is exactly zero.
+  /// x / sum(x). Throws weft::error when the sum is exactly zero, weft::range_error when a quotient
+  /// of finite elements lies beyond the scalar's range.
   template <class In>
   WEFT_INLINE static output<In> apply(const In& x);
 };
@@ -356,6 +396,34 @@ template <class In>
 [[noreturn, gnu::noinline, gnu::cold]] void throw_zero_sum(std::ptrdiff_t n) {
   throw error("error", "normalize: the elements of " + actual_spec_name<In>(vector_shape(n)) +
                            " sum to zero; a unit sum is undefined");
+}
+
+/// normalize's sum overflowed: when every element is finite, returns the shift s such that the sum of
+/// ldexp(v[i], -s) is finite, and stores that sum in `sum`; else returns 0 (the sum is data).
+template <class S>
+[[gnu::noinline, gnu::cold]] int rescale_sum(const rank1_span<S>& v, S& sum) {
+  S top = 0;
+  for (std::ptrdiff_t i = 0; i < v.size; ++i) {
+    if (!std::isfinite(v[i])) return 0;
+    top = std::fmax(top, std::fabs(v[i]));
+  }
+  int shift = 0;
+  std::frexp(top, &shift);  // top = m * 2^shift, 0.5 <= m < 1: every scaled element within [-1, 1]
+  S scaled = 0;
+  for (std::ptrdiff_t i = 0; i < v.size; ++i) scaled += std::ldexp(v[i], -shift);
+  sum = scaled;
+  return shift;
+}
+
+/// normalize's sum of finite elements is below 1 in magnitude: throws range_error at the first
+/// quotient that overflowed the scalar.
+template <class In, class S>
+[[gnu::noinline, gnu::cold]] void check_quotients(const rank1_span<S>& v, const S* out, S sum, int shift) {
+  for (std::ptrdiff_t i = 0; i < v.size; ++i)
+    if (!std::isfinite(out[i])) {
+      const long double exact = static_cast<long double>(std::ldexp(v[i], -shift)) / static_cast<long double>(sum);
+      throw range_error(range_text<S>(), value_text(exact), i, actual_spec_name<In>(vector_shape(v.size)));
+    }
 }
 
 template <class In>
@@ -525,10 +593,18 @@ WEFT_INLINE normalize_t::output<In> normalize_t::apply(const In& x) {
   const auto v = detail::rank1_of(x);
   S sum = 0;
   for (std::ptrdiff_t i = 0; i < v.size; ++i) sum += v[i];
+  int shift = 0;  // the sum of finite elements overflowed: sum them again scaled by 2^-shift
+  if (!std::isfinite(sum)) [[unlikely]] shift = detail::rescale_sum(v, sum);
   if (sum == S(0)) detail::throw_zero_sum<In>(v.size);
   output<In> out = to::make(detail::vector_shape(v.size));
   S* o = to::data(out);
-  for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = v[i] / sum;
+  if (shift == 0) [[likely]] {
+    for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = v[i] / sum;
+  } else {
+    for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = std::ldexp(v[i], -shift) / sum;
+  }
+  // |sum| >= 1 keeps every quotient of finite elements within range; a smaller finite one may not
+  if (!(std::fabs(sum) >= S(1)) && std::isfinite(sum)) [[unlikely]] detail::check_quotients<In>(v, o, sum, shift);
   return out;
 }
 

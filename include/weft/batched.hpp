@@ -171,7 +171,7 @@ template <class Batch>
   spec_text want;
   want.append(scalar_name<typename tensor_traits<Batch>::scalar_type>());
   want.append("[?,...]");
-  throw shape_error(want.view(), actual_spec_name<Batch>(dims{}));
+  throw shape_error(want.view(), actual_spec_name<Batch>(shape{}));
 }
 
 template <class Batch>
@@ -190,7 +190,7 @@ WEFT_INLINE batch_geometry geometry_of(const Batch& b) {
     }
   } else {
     if constexpr (tb::rank == dyn)  // an xt::xarray batch may be a scalar: it has no leading axis
-      if (d.rank == 0) throw_rank0_batch<Batch>();
+      if (d.rank() == 0) throw_rank0_batch<Batch>();
     g.count = d[0];
     g.sample_ext.resize(d.rank() - 1);
     for (std::size_t k = 1; k < d.rank(); ++k) g.sample_ext[k - 1] = d[k];

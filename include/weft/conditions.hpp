@@ -15,8 +15,10 @@
 //   - weft::below_confidence(p): true when no element of the output is >= p (its largest element is
 //     below p; NaN elements never count as confident; an empty tensor is always below; a floating
 //     scalar compares with p rounded to its type, so 0.7f meets 0.7). Use it on
-//     probabilities, softmax outputs or weft::vote shares. Reads every element at most once; never
-//     allocates or throws. Labelled "below_confidence(p)".
+//     probabilities, softmax outputs or weft::vote shares (a vote with a NaN branch is all NaN, so
+//     always below). Reads every element at most once; never allocates or throws. Labelled
+//     "below_confidence(p)": p with up to 6 decimals, or 6 significant digits in scientific notation
+//     below 1e-4 and from 1e12 ("below_confidence(-1e+300)").
 //   Both are stateless beyond p and thread-safe. An exception a condition throws passes through the
 //   fallback unchanged: it is not a branch failure.
 //   Example:  auto safe = weft::fallback(fast, slow).when(weft::non_finite).when(weft::below_confidence(0.7));
@@ -26,6 +28,7 @@
 #include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
 
 #include <cstddef>
+#include <limits>
 #include <string_view>
 #include <type_traits>
 
@@ -61,12 +64,46 @@ bool condition_any_element(const T& t, P pred) {
   return false;
 }
 
-/// Writes "below_confidence(<p>)" into out (p with at most 6 decimals), at compile time if need be.
+/// Writes "below_confidence(<p>)" into out, at compile time if need be: p with at most 6 decimals
+/// when 1e-4 <= |p| < 1e12 or p is 0, else with 6 significant digits in scientific notation
+/// ("-1e+300", "2.5e-07"); "inf", "-inf" and "nan" as such.
 template <std::size_t N>
 constexpr void below_confidence_label(char (&out)[N], double p) noexcept {
   std::size_t len = 0;
   const auto put = [&](char c) {
     if (len + 1 < N) out[len++] = c;
+  };
+  const auto put_scientific = [&](double v) {  // v > 0 and finite
+    int e = 0;
+    while (v >= 10) {
+      v /= 10;
+      ++e;
+    }
+    while (v < 1) {
+      v *= 10;
+      --e;
+    }
+    auto digits = static_cast<unsigned long long>(v * 1e5 + 0.5);  // 6 significant digits
+    if (digits >= 1000000) {
+      digits /= 10;
+      ++e;
+    }
+    put(static_cast<char>('0' + digits / 100000));
+    char f[5]{};
+    for (int i = 4; i >= 0; --i) {
+      f[i] = static_cast<char>('0' + digits % 10);
+      digits /= 10;
+    }
+    int last = 4;
+    while (last >= 0 && f[last] == '0') --last;
+    if (last >= 0) put('.');
+    for (int i = 0; i <= last; ++i) put(f[i]);
+    put('e');
+    put(e < 0 ? '-' : '+');
+    const int a = e < 0 ? -e : e;
+    if (a >= 100) put(static_cast<char>('0' + a / 100));
+    put(static_cast<char>('0' + a / 10 % 10));
+    put(static_cast<char>('0' + a % 10));
   };
   for (char c : std::string_view("below_confidence(")) put(c);
   if (p != p) {
@@ -76,8 +113,10 @@ constexpr void below_confidence_label(char (&out)[N], double p) noexcept {
       put('-');
       p = -p;
     }
-    if (p >= 1e12) {
-      for (char c : std::string_view(p > 1.7e308 ? "inf" : "1e12+")) put(c);
+    if (p > 1.7976931348623157e308) {
+      for (char c : std::string_view("inf")) put(c);
+    } else if (p >= 1e12 || (p > 0 && p < 1e-4)) {
+      put_scientific(p);
     } else {
       auto whole = static_cast<unsigned long long>(p);
       auto frac = static_cast<unsigned long long>((p - static_cast<double>(whole)) * 1e6 + 0.5);
@@ -141,7 +180,16 @@ struct below_confidence_t {
   bool operator()(const T& t) const {
     using S = scalar_t<T>;
     if constexpr (std::is_floating_point_v<S>) {
-      const S p = static_cast<S>(threshold);
+      // rounded to S; beyond S's range it becomes an infinity (never an out-of-range conversion)
+      S p = static_cast<S>(0);
+      if constexpr (std::numeric_limits<S>::max() < std::numeric_limits<double>::max()) {
+        constexpr double top = static_cast<double>(std::numeric_limits<S>::max());
+        p = threshold > top    ? std::numeric_limits<S>::infinity()
+            : threshold < -top ? -std::numeric_limits<S>::infinity()
+                               : static_cast<S>(threshold);
+      } else {
+        p = static_cast<S>(threshold);
+      }
       return !detail::condition_any_element(t, [p](const S& v) { return v >= p; });
     } else {
       const double p = threshold;

@@ -164,6 +164,29 @@ class non_finite_error : public error_base<non_finite_error> {
   std::ptrdiff_t index_;
 };
 
+/// A value did not fit the range of the scalar it must become: weft::cast<int> of 1e10, an integer
+/// reducer's answer beyond its scalar, normalize's quotient beyond its scalar.
+class range_error : public error_base<range_error> {
+ public:
+  /// expected: the range a value must lie in ("i32 [-2147483648, 2147483647]"); value: the value
+  /// found, as text; index: its flat (row-major) index; spec: the spec of the tensor holding it.
+  range_error(std::string_view expected, std::string_view value, std::ptrdiff_t index, std::string_view spec)
+      : error_base("range_error", "expected a value in " + std::string(expected) + ", got " + std::string(value) +
+                                 " at flat index " + std::to_string(index) + " of " + std::string(spec)),
+        expected_(expected), value_(value), index_(index) {}
+  /// The range a value must lie in, e.g. "i32 [-2147483648, 2147483647]".
+  const std::string& expected() const noexcept { return expected_; }
+  /// The value found, as text ("1e+10", "6000000000").
+  const std::string& value() const noexcept { return value_; }
+  /// The flat (row-major) index of the value.
+  std::ptrdiff_t index() const noexcept { return index_; }
+
+ private:
+  std::string expected_;
+  std::string value_;
+  std::ptrdiff_t index_;
+};
+
 /// How one branch of a weft::fallback failed to answer.
 enum class fallback_failure {
   threw,     ///< it threw a std::exception (or a subclass)

@@ -8,21 +8,31 @@
 //   (weft::weighted(w...) is a function returning one) and may be called on their own:
 //   weft::mean(a, b, c). Every one works element by element, in each argument's own memory order, on
 //   arguments that must have equal extents (a dynamic extent that differs throws weft::shape_error).
-//   Integer scalars are computed in double and converted back with static_cast (toward zero).
-//   - weft::mean: out[k] = (o0[k] + o1[k] + ... + o(N-1)[k]) / N, summed in branch order.
+//   - weft::mean: out[k] = (o0[k] + o1[k] + ... + o(N-1)[k]) / N. Integer scalars: summed exactly in a
+//     128-bit integer, the quotient truncated toward zero (the mean of -1 and -2 is -1); never out of
+//     range. Floating-point: summed in the scalar, in branch order; when finite values' sum overflows,
+//     it is summed again scaled by a power of two, so the mean of finite values is always finite.
 //   - weft::weighted(w0, ..., wK-1): out[k] = (w0 * o0[k] + ... ) / (w0 + ... + wK-1), weights held as
 //     double; K must equal the branch count (checked when the ensemble is built). The weights must be
-//     finite and their sum non-zero, else weighted() throws std::invalid_argument.
+//     finite and their sum non-zero, else weighted() throws std::invalid_argument. Computed in double
+//     (long double for integer scalars, then truncated toward zero). A result of finite values that
+//     lies beyond the scalar's range (negative weights extrapolate: weighted(2, -1) of 2e9 and -2e9 is
+//     6e9) is computed again in long double and throws weft::range_error (the range, the value, the
+//     element's flat row-major index) when it still does not fit.
 //   - weft::vote: every branch votes for the index weft::argmax picks in its output: its largest
-//     element, the lowest index among equal ones (row-major index order at any rank), the first NaN
-//     if it holds one. out[k] = (votes for k) / N: the same spec holding vote shares (summing to 1),
-//     so argmax of the result is the winner, ties to the lowest index. Needs a floating-point scalar.
+//     element, the lowest index among equal ones (row-major index order at any rank).
+//     out[k] = (votes for k) / N: the same spec holding vote shares (summing to 1), so argmax of the
+//     result is the winner, ties to the lowest index. A branch whose output holds a NaN makes every
+//     share NaN (no vote is counted, and weft::below_confidence and weft::non_finite reject the
+//     result). Needs a floating-point scalar.
 //   - weft::max: out[k] = the largest of o0[k] ... o(N-1)[k]; a NaN among them makes out[k] NaN.
 //   - weft::median: out[k] = the middle value of o0[k] ... o(N-1)[k]; an even N averages the two middle
-//     values; a NaN among them makes out[k] NaN.
+//     values (integers: exactly, truncated toward zero; floating-point: never overflowing for finite
+//     values); a NaN among them makes out[k] NaN.
 //   Cost: one pass over the elements per argument (median: a selection over N values per element, on
 //   the stack). Allocation only to create an output with dynamic extents. Stateless apart from
-//   weighted's weights; thread-safe; never throw except as stated.
+//   weighted's weights; thread-safe; never throw except as stated. A weft::error a reducer throws gains
+//   the path of the stage that holds the ensemble as it leaves the enclosing combinators.
 //   Example:  auto e = weft::ensemble(weft::weighted(0.5, 0.3, 0.2), a, b, c);
 #ifndef WEFT_REDUCERS_HPP
 #define WEFT_REDUCERS_HPP
@@ -35,10 +45,12 @@
 #include <cstddef>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 
 #include "convert.hpp"
 #include "detail/config.hpp"
+#include "detail/numeric.hpp"
 #include "errors.hpp"
 #include "tensor.hpp"
 
@@ -56,10 +68,6 @@ concept reducible = tensor<O> && !std::is_const_v<O> && (std::is_same_v<O, Os> &
                     requires { requires tensor_traits<O>::owns_memory; };
 
 namespace reduction {
-
-/// The type a reducer computes in: the scalar itself when floating-point, else double.
-template <class S>
-using accumulator_t = std::conditional_t<std::is_floating_point_v<S>, S, double>;
 
 /// Every extent (and the rank) of T is known at compile time.
 template <class T>
@@ -170,6 +178,67 @@ WEFT_INLINE auto data_of(const O& o0, const Os&... os) noexcept {
 /// A weight may be used: finite (a NaN or an infinity minus itself is not zero).
 constexpr bool finite_weight(double w) noexcept { return w - w == 0.0; }
 
+/// Element k of every argument is finite.
+template <class S, std::size_t N>
+bool all_finite(const std::array<const S*, N>& p, std::ptrdiff_t k) noexcept {
+  for (std::size_t i = 0; i < N; ++i)
+    if (!std::isfinite(p[i][k])) return false;
+  return true;
+}
+
+/// mean's floating sum at element k is not finite. With a NaN among the values, or infinities of both
+/// signs: NaN; with infinities of one sign: that infinity (a finite sum that overflowed on the way
+/// must not meet it as inf - inf). Else the mean computed with each value scaled by 2^-s (2^s >= N,
+/// exact for all but subnormal values), which cannot overflow.
+template <class S, std::size_t N>
+[[gnu::noinline, gnu::cold]] S scaled_mean(const std::array<const S*, N>& p, std::ptrdiff_t k) noexcept {
+  bool nan = false, up = false, down = false;
+  for (std::size_t i = 0; i < N; ++i) {
+    const S v = p[i][k];
+    nan = nan || std::isnan(v);
+    up = up || v == std::numeric_limits<S>::infinity();
+    down = down || v == -std::numeric_limits<S>::infinity();
+  }
+  if (nan || (up && down)) return std::numeric_limits<S>::quiet_NaN();
+  if (up || down) return up ? std::numeric_limits<S>::infinity() : -std::numeric_limits<S>::infinity();
+  int s = 1;
+  while ((std::size_t{1} << s) < N) ++s;
+  S sum = 0;
+  for (std::size_t i = 0; i < N; ++i) sum += std::ldexp(p[i][k], -s);
+  return std::ldexp(sum / S(N), s);
+}
+
+/// The middle two values' mean, lo <= hi, never overflowing for finite values; integers exactly,
+/// truncated toward zero.
+template <class S>
+WEFT_INLINE S middle_mean(S lo, S hi) noexcept {
+  if constexpr (std::is_integral_v<S>) {
+    using W = wide_int_t<S>;
+    return static_cast<S>((W(lo) + W(hi)) / W(2));
+  } else {
+    const S m = (lo + hi) / S(2);
+    if (std::isfinite(m) || !std::isfinite(lo) || !std::isfinite(hi)) [[likely]] return m;
+    return lo / S(2) + hi / S(2);  // both huge: halving first is exact
+  }
+}
+
+/// A reducer's answer at memory offset k of o0 (the value `value`) lies beyond scalar S's range.
+template <class O, class V>
+[[noreturn, gnu::noinline, gnu::cold]] void throw_out_of_range(const O& o0, std::ptrdiff_t k, V value) {
+  using tr = tensor_traits<O>;
+  using S = typename tr::scalar_type;
+  std::string text;
+  if constexpr (std::is_floating_point_v<V>) {
+    if (std::isfinite(value) && std::fabs(value) < V(0x1p120) && value == std::trunc(value))
+      text = value_text(static_cast<int128>(value));  // an integer: every digit
+    else
+      text = value_text(value);
+  } else {
+    text = value_text(value);
+  }
+  throw range_error(range_text<S>(), text, row_major_index(o0, k), actual_spec_name<O>(tr::extents_of(o0)));
+}
+
 }  // namespace reduction
 }  // namespace detail
 
@@ -187,17 +256,26 @@ struct mean_t {
   WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
     namespace r = detail::reduction;
     using S = scalar_t<O>;
-    using A = r::accumulator_t<S>;
     constexpr std::size_t n = 1 + sizeof...(Os);
     r::require_same_extents(o0, os...);
     O out = r::make_like(o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
     const std::ptrdiff_t count = r::element_count(o0);
-    for (std::ptrdiff_t k = 0; k < count; ++k) {
-      A sum = A(p[0][k]);
-      for (std::size_t i = 1; i < n; ++i) sum += A(p[i][k]);
-      d[k] = static_cast<S>(sum / A(n));
+    if constexpr (std::is_integral_v<S>) {
+      using W = detail::wide_int_t<S>;  // exact for any N: the quotient lies within S's range
+      for (std::ptrdiff_t k = 0; k < count; ++k) {
+        W sum = W(p[0][k]);
+        for (std::size_t i = 1; i < n; ++i) sum += W(p[i][k]);
+        d[k] = static_cast<S>(sum / W(n));
+      }
+    } else {
+      for (std::ptrdiff_t k = 0; k < count; ++k) {
+        S sum = p[0][k];
+        for (std::size_t i = 1; i < n; ++i) sum += p[i][k];
+        const S m = sum / S(n);
+        d[k] = std::isfinite(m) ? m : r::scaled_mean(p, k);
+      }
     }
     return out;
   }
@@ -236,21 +314,54 @@ class weighted_t {
   WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
     namespace r = detail::reduction;
     using S = scalar_t<O>;
-    using A = std::common_type_t<r::accumulator_t<S>, double>;
     r::require_same_extents(o0, os...);
     O out = r::make_like(o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
     const std::ptrdiff_t count = r::element_count(o0);
-    for (std::ptrdiff_t k = 0; k < count; ++k) {
-      A sum = A(weights_[0]) * A(p[0][k]);
-      for (std::size_t i = 1; i < K; ++i) sum += A(weights_[i]) * A(p[i][k]);
-      d[k] = static_cast<S>(sum / A(sum_));
+    if constexpr (std::is_integral_v<S>) {
+      for (std::ptrdiff_t k = 0; k < count; ++k) d[k] = integer_at(o0, p, k);
+    } else {
+      using A = std::common_type_t<S, double>;
+      for (std::ptrdiff_t k = 0; k < count; ++k) {
+        A sum = A(weights_[0]) * A(p[0][k]);
+        for (std::size_t i = 1; i < K; ++i) sum += A(weights_[i]) * A(p[i][k]);
+        const A m = sum / A(sum_);
+        d[k] = detail::fits_in<S>(m) && std::isfinite(m) ? static_cast<S>(m) : wide_at(o0, p, k);
+      }
     }
     return out;
   }
 
  private:
+  /// The weighted mean at element k in long double.
+  template <class S>
+  long double exact_at(const std::array<const S*, K>& p, std::ptrdiff_t k) const noexcept {
+    long double sum = 0;
+    for (std::size_t i = 0; i < K; ++i) sum += static_cast<long double>(weights_[i]) * static_cast<long double>(p[i][k]);
+    return sum / static_cast<long double>(sum_);
+  }
+
+  /// Integer scalars: the long double result truncated toward zero; range_error when S cannot hold it.
+  template <class O, class S>
+  S integer_at(const O& o0, const std::array<const S*, K>& p, std::ptrdiff_t k) const {
+    const long double m = std::trunc(exact_at(p, k));
+    if (!detail::fits_in<S>(m)) [[unlikely]] detail::reduction::throw_out_of_range(o0, k, m);
+    return static_cast<S>(m);
+  }
+
+  /// Floating scalars, the plain result is not finite or beyond S's range: the result in long double
+  /// (a NaN or an infinity among the values is data, and gives what it gives there: a finite sum that
+  /// overflowed in double must not meet an infinity as inf - inf); range_error when the values are
+  /// finite and the result does not fit S.
+  template <class O, class S>
+  [[gnu::noinline, gnu::cold]] S wide_at(const O& o0, const std::array<const S*, K>& p, std::ptrdiff_t k) const {
+    const long double m = exact_at(p, k);
+    if (!detail::reduction::all_finite(p, k)) return static_cast<S>(m);
+    if (!std::isfinite(m) || !detail::fits_in<S>(m)) detail::reduction::throw_out_of_range(o0, k, m);
+    return static_cast<S>(m);
+  }
+
   std::array<double, K> weights_;
   double sum_ = 0.0;
 };
@@ -284,12 +395,19 @@ struct vote_t {
     S* d = tensor_traits<O>::data(out);
     const std::ptrdiff_t count = r::element_count(o0);
     std::fill(d, d + count, S(0));
-    const auto count_vote = [d](const O& o) {
+    bool nan = false;  // a branch's output holds a NaN: every share is NaN
+    const auto count_vote = [d, &nan](const O& o) {
       const std::ptrdiff_t at = r::argmax_offset(o);
-      if (at >= 0) d[at] += S(1);
+      if (at < 0) return;
+      if (r::is_nan(tensor_traits<O>::data(o)[at])) nan = true;
+      else d[at] += S(1);
     };
     count_vote(o0);
     (count_vote(os), ...);
+    if (nan) [[unlikely]] {
+      std::fill(d, d + count, std::numeric_limits<S>::quiet_NaN());
+      return out;
+    }
     for (std::ptrdiff_t k = 0; k < count; ++k) d[k] /= S(n);
     return out;
   }
@@ -346,7 +464,6 @@ struct median_t {
   WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
     namespace r = detail::reduction;
     using S = scalar_t<O>;
-    using A = r::accumulator_t<S>;
     constexpr std::size_t n = 1 + sizeof...(Os);
     r::require_same_extents(o0, os...);
     O out = r::make_like(o0);
@@ -369,7 +486,7 @@ struct median_t {
         d[k] = v[n / 2];
       } else {
         const S low = *std::max_element(v.begin(), v.begin() + n / 2);
-        d[k] = static_cast<S>((A(low) + A(v[n / 2])) / A(2));
+        d[k] = r::middle_mean(low, v[n / 2]);
       }
     }
     return out;
