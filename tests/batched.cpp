@@ -289,6 +289,19 @@ TEST_CASE("an empty batch gives an empty batch") {
   CHECK(w.shape()[1] == 2);
 }
 
+// Found by the batched fuzzer (tests/fuzz/corpus/batched/known-empty-batch-of-huge-samples): an empty
+// batch of huge samples allocated a sample buffer of 2^38 floats before looking at the batch extent.
+TEST_CASE("an empty batch of huge samples answers without a sample buffer") {
+  const auto twice = weft::fn([](const Eigen::VectorXf& v) -> Eigen::VectorXf { return 2 * v; });
+  const Eigen::MatrixXf huge_empty(std::ptrdiff_t{1} << 38, 0);
+  const Eigen::MatrixXf y = weft::batched(twice)(huge_empty);
+  CHECK(y.cols() == 0);
+  const xt::xarray<float> xe = xt::xarray<float>::from_shape({0, std::size_t{1} << 40});
+  const auto xtwice = weft::fn([](const xt::xarray<float>& v) -> xt::xarray<float> { return 2 * v; });
+  const xt::xarray<float> xy = weft::batched(xtwice)(xe);
+  CHECK(xy.shape()[0] == 0);
+}
+
 TEST_CASE("get<0> reaches the model; std::ref borrows it; empty models take no space") {
   affine m;
   auto b = weft::batched(std::ref(m));
