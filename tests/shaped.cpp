@@ -64,4 +64,17 @@ TEST_CASE("shaped over a combinator, and under strict") {
   CHECK(strict.input_shape() == shape{13});
 }
 
+TEST_CASE("shaped is a see-through wrapper: get, answered and describe reach its model") {
+  using weft::operator|;
+  const auto fb = weft::fallback(head3, head3);
+  const auto s = weft::shaped(fb, shape{13}, shape{3});
+  static_assert(weft::detail::wrapper<std::remove_const_t<decltype(s)>>);
+  CHECK(&weft::get<0>(s) == &weft::get<0>(s.model));  // get<0> of the fallback inside
+  const auto a = weft::answered(s, Vec::Ones(13));
+  CHECK(a.branch == 0);
+  CHECK(a.output == Vec::Constant(3, 13.0f));
+  CHECK_THROWS_AS((void)weft::answered(s, Vec::Ones(12)), weft::shape_error);  // around() keeps the check
+  CHECK(weft::describe(s).find("fallback") != std::string::npos);
+}
+
 }  // namespace

@@ -39,9 +39,16 @@ template <model M>
 struct shaped_model {
   using input_type = input_t<M>;
   using output_type = output_t<M>;
+  /// The wrapped model as stored (weft/detail/wrapper.hpp: get, answered, describe, to_dot and
+  /// strict see through a shaped model).
+  using wrapped_type = M;
   [[no_unique_address]] M model;
   shape in;
   shape out;
+
+  /// The wrapped model as stored.
+  constexpr M& inner() noexcept { return model; }
+  constexpr const M& inner() const noexcept { return model; }
 
   /// The declared input shape.
   shape input_shape() const noexcept { return in; }
@@ -50,10 +57,17 @@ struct shaped_model {
 
   /// Checks x against the declared input shape (shape_error), then calls the model.
   WEFT_INLINE output_type operator()(const input_type& x) const {
+    return around(x, [this](const input_type& y) -> output_type { return detail::unwrap(model)(y); });
+  }
+
+  /// The wrapper's own work around its model's call (weft/detail/wrapper.hpp): the entry check, then
+  /// call(x). weft::answered uses it, so a shaped fallback still checks its entry.
+  template <class F>
+  WEFT_INLINE decltype(auto) around(const input_type& x, F&& call) const {
     if constexpr (tensor<input_type>) {
       if (!in.admits(tensor_traits<input_type>::extents_of(x))) detail::throw_entry_mismatch(*this, x);
     }
-    return detail::unwrap(model)(x);
+    return std::forward<F>(call)(x);
   }
 
   /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
@@ -70,12 +84,6 @@ namespace detail {
 /// shaped_model checks its own entry when called: invoke_stage leaves it to it.
 template <class M>
 inline constexpr bool checks_own_entry<shaped_model<M>> = true;
-
-/// Under weft::strict, a shaped model copies where its model copies.
-template <class M>
-struct implicit_copy<shaped_model<M>> {
-  using type = typename implicit_copy<unwrap_t<M>>::type;
-};
 
 /// A declared shape that T's static extents rule out (another rank, or another static extent).
 template <class T>
