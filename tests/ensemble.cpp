@@ -430,3 +430,23 @@ TEST_CASE("strict accepts an ensemble of identities and views") {
   auto e = weft::strict(weft::ensemble(weft::max, scale{1}, empty_branch<0>{}));
   CHECK(e(vec4(1, -2, 3, -4)) == vec4(1, -2, 3, -4));
 }
+
+namespace {
+/// A branch whose output is a view of its input (an xtensor value the ensemble copies the caller's
+/// Eigen value into): the view points at that copy.
+struct x_view_of_input {
+  using input_type = xt::xtensor_fixed<float, xt::xshape<4>>;
+  using output_type = Eigen::Map<const vec4>;
+  output_type operator()(const input_type& x) const { return output_type(x.data()); }
+};
+}  // namespace
+
+// Like repro/view_output_dangles.cpp, inside an ensemble: the branch's view pointed into the bridge
+// buffer that held its input, which was gone when the reducer read it (ASan stack-use-after-scope).
+TEST_CASE("an ensemble branch returning a view of its bridged input is kept as its owning type") {
+  const auto e = weft::ensemble(weft::mean, scale{1}, x_view_of_input{});
+  static_assert(std::is_same_v<weft::output_t<decltype(e)>, vec4>);
+  CHECK(e(vec4(1, 2, 3, 4)) == vec4(1, 2, 3, 4));
+  const auto p = weft::ensemble(weft::par, weft::max, x_view_of_input{}, scale{1});
+  CHECK(p(vec4(4, 3, 2, 1)) == vec4(4, 3, 2, 1));
+}

@@ -288,8 +288,8 @@ class ensemble_base {
  private:
   template <std::size_t I, class Values>
   WEFT_INLINE void check_output_extents(const Values& values) const {
-    using o0 = output_t<first>;
-    using oi = output_t<detail::nth_t<I, Branches...>>;
+    using o0 = detail::owned_t<output_t<first>>;
+    using oi = detail::owned_t<output_t<detail::nth_t<I, Branches...>>>;
     if constexpr (I > 0 && !(detail::reduction::fully_static<o0> && detail::reduction::fully_static<oi>)) {
       const o0& a = detail::value_get<0>(values);
       const oi& b = detail::value_get<I>(values);
@@ -304,19 +304,19 @@ class ensemble_base {
   WEFT_INLINE output_type run(const input_type& x, std::index_sequence<I...>) const {
     if constexpr (!is_parallel<Policy>::value) {
       // braced initialisation runs the branches left to right; every output exists before reducing
-      const detail::ensemble_values<std::index_sequence<I...>, output_t<Branches>...> values{
-          {detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I)}...};
+      const detail::ensemble_values<std::index_sequence<I...>, detail::owned_t<output_t<Branches>>...> values{
+          {detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I)}...};
       return reduce(values, std::index_sequence<I...>{});
     } else {
-      std::tuple<std::optional<output_t<Branches>>...> results;
+      std::tuple<std::optional<detail::owned_t<output_t<Branches>>>...> results;
       auto branch = [&](std::size_t i) {
         ((i == I ? (void)std::get<I>(results).emplace(
-                       detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I))
+                       detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I))
                  : void()),
          ...);
       };
       run_branches<size>(policy_, branch);
-      const detail::ensemble_values<std::index_sequence<I...>, const output_t<Branches>&...> values{
+      const detail::ensemble_values<std::index_sequence<I...>, const detail::owned_t<output_t<Branches>>&...> values{
           {*std::get<I>(results)}...};
       return reduce(values, std::index_sequence<I...>{});
     }
@@ -325,8 +325,8 @@ class ensemble_base {
   template <class Values, std::size_t... I>
   WEFT_INLINE output_type reduce(const Values& values, std::index_sequence<I...>) const {
     (check_output_extents<I>(values), ...);
-    const detail::ensemble_values<std::index_sequence<I...>, detail::bridge<const output_t<Branches>, output_type>...> args{
-        {detail::bridge<const output_t<Branches>, output_type>(detail::value_get<I>(values))}...};
+    const detail::ensemble_values<std::index_sequence<I...>, detail::bridge<const detail::owned_t<output_t<Branches>>, output_type>...> args{
+        {detail::bridge<const detail::owned_t<output_t<Branches>>, output_type>(detail::value_get<I>(values))}...};
     return detail::unwrap(reducer_)(detail::value_get<I>(args).get()...);
   }
 
