@@ -383,8 +383,7 @@ class batched {
   /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
   template <class X>
     requires detail::foreign_argument<X, input_type>
-  WEFT_INLINE output_type operator()(const X& x) const {
-    (void)detail::entry_diagnostic<X, input_type>{};
+  WEFT_INLINE output_type operator()(const X& x, detail::entry_diagnostic<X, input_type> = {}) const {
     return detail::enter(*this, x);
   }
 

@@ -93,8 +93,7 @@ class fan_out_base {
   /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
   template <class X>
     requires foreign_argument<X, input_type>
-  WEFT_INLINE output_type operator()(const X& x) const {
-    (void)entry_diagnostic<X, input_type>{};
+  WEFT_INLINE output_type operator()(const X& x, entry_diagnostic<X, input_type> = {}) const {
     return enter(*this, x);
   }
 

@@ -139,8 +139,7 @@ struct fn_model {
   /// Another tensor type or an expression, judged and bridged first (weft/detail/entry.hpp).
   template <class X>
     requires detail::foreign_argument<X, In>
-  WEFT_INLINE Out operator()(const X& x) const {
-    (void)detail::entry_diagnostic<X, In>{};
+  WEFT_INLINE Out operator()(const X& x, detail::entry_diagnostic<X, In> = {}) const {
     return detail::enter(*this, x);
   }
 };
@@ -214,8 +213,7 @@ struct named_model {
   /// Another tensor type or an expression, judged and bridged first (weft/detail/entry.hpp).
   template <class X>
     requires detail::foreign_argument<X, input_type>
-  WEFT_INLINE output_type operator()(const X& x) const {
-    (void)detail::entry_diagnostic<X, input_type>{};
+  WEFT_INLINE output_type operator()(const X& x, detail::entry_diagnostic<X, input_type> = {}) const {
     return detail::enter(*this, x);
   }
   /// The wrapped model's declared shapes, when it declares them.

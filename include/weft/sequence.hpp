@@ -152,8 +152,7 @@ class sequence {
   /// weft diagnostic. See weft/detail/entry.hpp.
   template <class X>
     requires detail::foreign_argument<X, input_type>
-  WEFT_INLINE output_type operator()(const X& x) const {
-    (void)detail::entry_diagnostic<X, input_type>{};
+  WEFT_INLINE output_type operator()(const X& x, detail::entry_diagnostic<X, input_type> = {}) const {
     return detail::enter(*this, x);
   }
 

@@ -180,6 +180,20 @@ struct fallback_view_output_with_condition {
 #endif
 };
 
+#define WEFT_DETAIL_ARGUMENT_CANNOT_CONNECT                                                          \
+  "weft: this argument cannot reach the pipeline's input spec (scalar, rank or a static extent "  \
+  "differs); pass its input_type, or convert first (.cast<T>(), weft::cast, a reshape)"
+/// A pipeline called with Argument (its spec), which cannot reach its input spec Input.
+template <class Where, class Argument, class Input>
+struct argument_cannot_connect {
+  WEFT_DETAIL_UNAVAILABLE(WEFT_DETAIL_ARGUMENT_CANNOT_CONNECT)
+  constexpr argument_cannot_connect() noexcept {}  // pass the pipeline's input_type, or convert first
+#if !WEFT_DETAIL_AT_CALL
+  static_assert(never<Where, Argument, Input>, WEFT_DETAIL_ARGUMENT_CANNOT_CONNECT);
+#endif
+};
+
+#undef WEFT_DETAIL_ARGUMENT_CANNOT_CONNECT
 #undef WEFT_DETAIL_FALLBACK_VIEW_WHEN
 #undef WEFT_DETAIL_FN_CANNOT_DEDUCE
 #undef WEFT_DETAIL_AT_CALL
@@ -317,12 +331,6 @@ struct batched_output_not_tensor {
 /// WHERE: the argument of a call to a pipeline (its first stage's input).
 struct pipeline_argument {};
 
-template <class Where, class Argument, class Input>
-struct argument_cannot_connect {
-  static_assert(never<Where, Argument, Input>,
-                "weft: this argument cannot reach the pipeline's input spec (scalar, rank or a static "
-                "extent differs); pass its input_type, or convert first (.cast<T>(), weft::cast, a reshape)");
-};
 
 }  // namespace weft::detail
 

@@ -4,7 +4,8 @@
 // Contract: every combinator (and fn_model, named_model, shaped) keeps
 //   output_type operator()(const input_type&) const
 // and adds one template overload, constrained on foreign_argument<X, input_type>, that instantiates
-// entry_diagnostic<X, input_type> (one weft diagnostic when x cannot connect) and forwards to
+// entry_diagnostic<X, input_type> as the type of a defaulted parameter (one weft diagnostic, at the
+// user's call, when x cannot connect) and forwards to
 // enter(self, x). enter judges the argument at compile time and then:
 //   - a tensor of another type that connects to input_type: bridged as weft::conversion decides; a
 //     checked conversion (a dyn extent or rank meeting a static one) throws weft::shape_error before
