@@ -652,11 +652,41 @@ TEST_CASE("answered and get see through weft::named") {
   CHECK(weft::get<1>(twice).value == 3.0f);
 }
 
-TEST_CASE("a fallback whose output is a view cannot take conditions; an owning one can") {
-  using view = Eigen::Map<const vec4>;
-  static_assert(!weft::detail::replaceable_answer<view>);
+namespace {
+using vec_view = Eigen::Map<const vec4>;
+/// Returns a view of its own input: the caller's memory for branch 0, a bridge buffer for branch 1.
+struct view_of_input {
+  using input_type = vec4;
+  using output_type = vec_view;
+  vec_view operator()(const vec4& x) const { return vec_view(x.data()); }
+};
+struct x_view_of_input {  // its xtensor input is a copy the fallback makes of the caller's Eigen value
+  using input_type = xvec4;
+  using output_type = vec_view;
+  vec_view operator()(const xvec4& x) const { return vec_view(x.data()); }
+};
+struct nan_view {  // a view of a NaN buffer it owns: rejected by non_finite
+  using input_type = vec4;
+  using output_type = vec_view;
+  static inline const vec4 nans = vec4::Constant(std::numeric_limits<float>::quiet_NaN());
+  vec_view operator()(const vec4&) const { return vec_view(nans.data()); }
+};
+}  // namespace
+
+// repro/fallback_view_when_cf.cpp: .when on a fallback whose first branch returns a view failed deep
+// inside Eigen; and an answer that was a view of a branch's bridged input pointed at a freed buffer.
+// The answer is now the view's owning type, copied while the branch's input lives (ASan checks it).
+TEST_CASE("a fallback whose branches return views answers with the owning type, and takes .when") {
+  static_assert(!weft::detail::replaceable_answer<vec_view>);
   static_assert(weft::detail::replaceable_answer<vec4>);
   static_assert(weft::detail::replaceable_answer<std::tuple<vec4, xvec4>>);
+  const auto fb = weft::fallback(nan_view{}, x_view_of_input{}).when(weft::non_finite);
+  static_assert(std::is_same_v<weft::output_t<decltype(fb)>, vec4>);
+  const auto [y, branch] = weft::answered(fb, vec4(1, 2, 3, 4));
+  CHECK(branch == 1);
+  CHECK(y == vec4(1, 2, 3, 4));
+  const auto plain = weft::fallback(view_of_input{}, x_view_of_input{});
+  CHECK(plain(vec4(4, 3, 2, 1)) == vec4(4, 3, 2, 1));
 }
 
 namespace {

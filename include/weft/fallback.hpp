@@ -22,9 +22,10 @@
 //   fb.when(c) returns weft::fallback_when<weft::fallback<A, B, C>, C1> (the fallback and its
 //   conditions; .when again appends: fallback_when<..., C1, C2>); a condition that cannot take R fails
 //   to compile there, naming weft::detail::fallback_condition<K>, R's spec and what the condition takes.
-//   .when needs an R that owns its memory (a rejected answer is replaced by a later one): on a
-//   fallback whose R is a view it fails to compile at the call (weft::detail::
-//   fallback_view_output_with_condition); end the first branch with `| weft::identity`.
+//   R owns its memory: when the first branch returns a view (Eigen::Map, Eigen::Ref, an xtensor
+//   adaptor), R is the view's owning type, and every answer is copied into it while the branch's input
+//   (or the bridge buffer it was given) still lives, so no answer points at a freed value and .when
+//   can replace a rejected answer (an implicit copy under weft::strict).
 //   Which branch answered: weft::answered(fb, x) returns weft::answer<R>{output, branch}; calling
 //   fb(x) returns the output alone. No global or per-object state is involved. answered (and get)
 //   see through wrappers: answered(weft::named("guard", fb), x) works (weft/detail/wrapper.hpp).
@@ -317,8 +318,9 @@ class fallback {
  public:
   /// The first branch's input type; every branch receives it.
   using input_type = typename detail::io_or_none<first>::input_type;
-  /// The first branch's output type, std::optional unwrapped; every answer becomes one.
-  using output_type = detail::fallback_unwrapped_t<typename detail::io_or_none<first>::output_type>;
+  /// The first branch's output type, std::optional unwrapped (a view's owning type); every answer
+  /// becomes one.
+  using output_type = detail::owned_t<detail::fallback_unwrapped_t<typename detail::io_or_none<first>::output_type>>;
   /// Number of branches.
   static constexpr std::size_t size = n;
   /// Name shown in error paths and descriptions.
@@ -399,15 +401,6 @@ class fallback {
     }
   }
 
-  /// Diagnoses .when on a fallback whose output type is a view (a rejected answer could not be
-  /// replaced): one `weft:` error at the call; returns a fallback_when that stays silent after it.
-  template <class C>
-    requires(std::is_constructible_v<std::decay_t<C>, C &&> && !replaceable)
-  auto when(C&& c,
-            detail::fallback_view_output_with_condition<detail::fallback_branch<0>, output_type> = {}) const {
-    return fallback_when<fallback, std::decay_t<C>>(detail::prejudged, *this, std::forward<C>(c));
-  }
-
   /// Branch I as stored (a std::reference_wrapper when given as std::ref).
   template <std::size_t I> constexpr auto& stored() & noexcept { return detail::box_get<I>(boxes_); }
   template <std::size_t I> constexpr const auto& stored() const& noexcept { return detail::box_get<I>(boxes_); }
@@ -455,11 +448,12 @@ class fallback {
   // Branch I's output as an R (st.branch = I), or, when branch I throws or declines, a later answer.
   template <std::size_t I, class... C>
   WEFT_INLINE output_type produce(const input_type& x, detail::fallback_state& st, const C&... conds) const {
-    using out = output_t<detail::nth_t<I, Branches...>>;
+    // a view output is copied into its owning type while the branch's input still lives
+    using out = detail::owned_t<output_t<detail::nth_t<I, Branches...>>>;
     [[maybe_unused]] bool threw = false;
     try {
       if constexpr (detail::is_optional<out>::value) {
-        auto y = detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I);
+        auto y = detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I);
         if (y) {
           st.branch = I;
           if constexpr (std::is_same_v<typename out::value_type, output_type>) return std::move(*y);
@@ -467,10 +461,10 @@ class fallback {
         }
       } else if constexpr (std::is_same_v<out, output_type>) {
         st.branch = I;
-        return detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I);
+        return detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I);
       } else {
         st.branch = I;
-        return detail::fallback_to_result<output_type>(detail::invoke_stage(detail::box_get<I>(boxes_), x, combinator_name, I));
+        return detail::fallback_to_result<output_type>(detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I));
       }
     } catch (const std::exception&) {
       detail::record_threw(st, I, given_name<I>());

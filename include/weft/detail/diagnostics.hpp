@@ -167,19 +167,6 @@ struct fn_cannot_deduce_types {
 #endif
 };
 
-#define WEFT_DETAIL_FALLBACK_VIEW_WHEN                                                                \
-  "weft: fallback: .when needs an output type that owns its memory (a rejected answer is replaced " \
-  "by a later one), and the first branch returns a view; end the first branch with weft::identity " \
-  "(an owning copy), or drop .when"
-template <class Where, class Output>
-struct fallback_view_output_with_condition {
-  WEFT_DETAIL_UNAVAILABLE(WEFT_DETAIL_FALLBACK_VIEW_WHEN)
-  constexpr fallback_view_output_with_condition() noexcept {}  // end the first branch with | weft::identity
-#if !WEFT_DETAIL_AT_CALL
-  static_assert(never<Where, Output>, WEFT_DETAIL_FALLBACK_VIEW_WHEN);
-#endif
-};
-
 #define WEFT_DETAIL_ARGUMENT_CANNOT_CONNECT                                                          \
   "weft: this argument cannot reach the pipeline's input spec (scalar, rank or a static extent "  \
   "differs); pass its input_type, or convert first (.cast<T>(), weft::cast, a reshape)"
@@ -194,7 +181,6 @@ struct argument_cannot_connect {
 };
 
 #undef WEFT_DETAIL_ARGUMENT_CANNOT_CONNECT
-#undef WEFT_DETAIL_FALLBACK_VIEW_WHEN
 #undef WEFT_DETAIL_FN_CANNOT_DEDUCE
 #undef WEFT_DETAIL_AT_CALL
 #undef WEFT_DETAIL_UNAVAILABLE

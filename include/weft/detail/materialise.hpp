@@ -29,10 +29,17 @@ template <class O, bool = tensor<O>>
 struct owned {
   using type = O;
 };
+template <class O, bool Owns>
+struct owning_of {
+  using type = O;
+};
+template <class O>
+struct owning_of<O, false> {  // asked only of a view: an owning tensor type need not name owning_type
+  using type = typename tensor_traits<std::remove_cvref_t<O>>::owning_type;
+};
 template <class O>
 struct owned<O, true> {
-  using type = std::conditional_t<tensor_traits<std::remove_cvref_t<O>>::owns_memory, O,
-                                  typename tensor_traits<std::remove_cvref_t<O>>::owning_type>;
+  using type = typename owning_of<O, tensor_traits<std::remove_cvref_t<O>>::owns_memory>::type;
 };
 template <class O>
 struct owned<std::optional<O>, false> {
