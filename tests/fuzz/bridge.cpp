@@ -8,7 +8,9 @@
 // <2, 3>, xt::xtensor<float, 1 or 2>, xt::xarray<float>) and returns it. The call must answer the
 // same elements at the same logical indices when the value fits the second stage's spec (rank, and
 // every static extent), and throw weft::shape_error otherwise (an xarray of rank above 8 always);
-// never undefined behaviour (ASan + UBSan).
+// never undefined behaviour (ASan + UBSan). The same value is also passed straight to a pipeline
+// whose input is the second stage's type (the entry overload, weft/detail/entry.hpp): the same answer,
+// or a shape_error before any stage runs.
 #include "fuzz_support.hpp"
 
 #include <weft/eigen.hpp>
@@ -81,6 +83,26 @@ void check(const First& x, const value& v) {
     FUZZ_CHECK(!fits, "shape_error for a value %s can take: %s", std::string(weft::spec_name<Second>()).c_str(), e.what());
     const std::string what = e.what();
     FUZZ_CHECK(what.find("sequence[1]") != std::string::npos, "the error names no stage: %s", what.c_str());
+  }
+  check_entry<First, Second>(x, v);
+}
+
+/// Passes x (a First) straight to a one-stage pipeline taking a Second: the entry check and bridge.
+template <class First, class Second>
+void check_entry(const First& x, const value& v) {
+  const auto q = weft::sequence(pass<Second>{});
+  const bool fits = accepts_of<Second>().fits(v.shape);
+  try {
+    const Second out = q(x);
+    FUZZ_CHECK(fits, "entry answered a value of rank %zu that %s cannot take", v.shape.size(),
+               std::string(weft::spec_name<Second>()).c_str());
+    const std::vector<float> got = fuzz::flat_of(out);
+    FUZZ_CHECK(got.size() == fuzz::count_of(v.shape), "entry: %zu elements, expected %zu", got.size(), fuzz::count_of(v.shape));
+    for (std::size_t k = 0; k < got.size(); ++k)
+      FUZZ_CHECK(fuzz::same_value(got[k], v.elements[k]), "entry element %zu: got %g, expected %g", k, double(got[k]),
+                 double(v.elements[k]));
+  } catch (const weft::shape_error& e) {
+    FUZZ_CHECK(!fits, "entry shape_error for a value %s can take: %s", std::string(weft::spec_name<Second>()).c_str(), e.what());
   }
 }
 
