@@ -36,33 +36,12 @@
 #include "detail/config.hpp"
 #include "detail/copy.hpp"
 #include "detail/finite.hpp"
+#include "detail/numeric.hpp"
 #include "model.hpp"
 #include "tensor.hpp"
 
 namespace weft {
 namespace detail {
-
-/// True when pred(element) holds for some element of t (row-major order, stops at the first).
-template <class T, class P>
-bool condition_any_element(const T& t, P pred) {
-  using tr = tensor_traits<std::remove_cvref_t<T>>;
-  const shape ext = tr::extents_of(t);
-  const shape strides = tr::strides_of(t);
-  const auto* data = tr::data(t);
-  const std::ptrdiff_t n = ext.element_count();
-  shape index;
-  index.resize(ext.rank());
-  for (std::ptrdiff_t flat = 0; flat < n; ++flat) {
-    std::ptrdiff_t offset = 0;
-    for (std::size_t k = 0; k < ext.rank(); ++k) offset += index[k] * strides[k];
-    if (pred(data[offset])) return true;
-    for (std::size_t k = ext.rank(); k > 0; --k) {
-      if (++index[k - 1] < ext[k - 1]) break;
-      index[k - 1] = 0;
-    }
-  }
-  return false;
-}
 
 /// Writes "below_confidence(<p>)" into out, at compile time if need be: p with at most 6 decimals
 /// when 1e-4 <= |p| < 1e12 or p is 0, else with 6 significant digits in scientific notation
@@ -190,10 +169,10 @@ struct below_confidence_t {
       } else {
         p = static_cast<S>(threshold);
       }
-      return !detail::condition_any_element(t, [p](const S& v) { return v >= p; });
+      return detail::first_flat_index(t, [p](const S& v) { return v >= p; }) < 0;
     } else {
       const double p = threshold;
-      return !detail::condition_any_element(t, [p](const S& v) { return static_cast<double>(v) >= p; });
+      return detail::first_flat_index(t, [p](const S& v) { return static_cast<double>(v) >= p; }) < 0;
     }
   }
 };

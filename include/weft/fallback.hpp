@@ -371,11 +371,7 @@ class fallback {
   shape output_shape() const
     requires(detail::any_output_declared<Branches...>)
   {
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      std::optional<shape> merged;
-      ((merged = detail::merge_known(merged, detail::known_output(stored<I>()))), ...);
-      return *merged;
-    }(std::index_sequence_for<Branches...>{});
+    return *detail::merged_branch_output<Branches...>(*this);
   }
 
   /// This fallback with condition c: move on when c(output) is true. Returns

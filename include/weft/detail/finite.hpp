@@ -12,7 +12,7 @@
 #include <type_traits>
 
 #include "../tensor.hpp"
-#include "copy.hpp"
+#include "numeric.hpp"
 
 namespace weft::detail {
 
@@ -24,22 +24,7 @@ std::ptrdiff_t first_non_finite(const T& t) {
     (void)t;
     return -1;
   } else {
-    const shape ext = tr::extents_of(t);
-    const shape strides = tr::strides_of(t);
-    const S* data = tr::data(t);
-    const std::ptrdiff_t n = ext.element_count();
-    shape index;
-    index.resize(ext.rank());
-    for (std::ptrdiff_t flat = 0; flat < n; ++flat) {
-      std::ptrdiff_t offset = 0;
-      for (std::size_t k = 0; k < ext.rank(); ++k) offset += index[k] * strides[k];
-      if (!std::isfinite(data[offset])) return flat;
-      for (std::size_t k = ext.rank(); k > 0; --k) {
-        if (++index[k - 1] < ext[k - 1]) break;
-        index[k - 1] = 0;
-      }
-    }
-    return -1;
+    return first_flat_index(t, [](const S& v) { return !std::isfinite(v); });
   }
 }
 

@@ -162,6 +162,17 @@ std::optional<shape> merged_branch_input(const C& c) {
   }(std::index_sequence_for<B...>{});
 }
 
+/// What the branches' known outputs say of one answer (branch 0's first; the first known value wins
+/// each extent): an ensemble's or a fallback's output_shape().
+template <class... B, class C>
+std::optional<shape> merged_branch_output(const C& c) {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    std::optional<shape> merged;
+    ((merged = merge_known(merged, known_output(c.template stored<I>()))), ...);
+    return merged;
+  }(std::index_sequence_for<B...>{});
+}
+
 /// Constructor check: every branch's known input agrees with the ones before it (and In's).
 template <class In, class... B, class C>
 void check_branch_inputs(const C& c) {
