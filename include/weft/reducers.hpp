@@ -125,11 +125,6 @@ WEFT_INLINE bool is_nan(const S& v) noexcept {
   else return false;
 }
 
-/// O's memory order is its row-major index order.
-template <class O>
-inline constexpr bool row_major_memory = (tensor_traits<O>::rank != dyn && tensor_traits<O>::rank <= 1) ||
-                                         tensor_traits<O>::layout == layout::row_major;
-
 /// Memory offset of the element weft::argmax picks, in row-major index order: the first NaN if any,
 /// else the first of the largest elements; -1 when o is empty.
 template <class O>
@@ -145,26 +140,7 @@ std::ptrdiff_t argmax_offset(const O& o) {
     if (best < 0 || p[off] > p[best]) best = off;
     return false;
   };
-  if constexpr (row_major_memory<O>) {
-    const std::ptrdiff_t n = element_count(o);
-    for (std::ptrdiff_t k = 0; k < n; ++k)
-      if (consider(k)) break;
-  } else {
-    const shape ext = tr::extents_of(o);
-    const shape str = tr::strides_of(o);
-    const std::ptrdiff_t n = ext.element_count();
-    shape index;
-    index.resize(ext.rank());
-    for (std::ptrdiff_t flat = 0; flat < n; ++flat) {
-      std::ptrdiff_t off = 0;
-      for (std::size_t k = 0; k < ext.rank(); ++k) off += index[k] * str[k];
-      if (consider(off)) break;
-      for (std::size_t k = ext.rank(); k > 0; --k) {
-        if (++index[k - 1] < ext[k - 1]) break;
-        index[k - 1] = 0;
-      }
-    }
-  }
+  visit_row_major(o, consider);
   return best;
 }
 

@@ -113,17 +113,18 @@ std::string range_text() {
   return s;
 }
 
-/// Flat row-major index of t's first element e with pred(e), or -1. Reads each element at most once.
-template <class T, class P>
-std::ptrdiff_t first_flat_index(const T& t, P pred) {
+/// Calls visit(offset) with the memory offset of each element of t, in row-major index order
+/// (strides followed), until visit returns true. Returns the flat row-major index where it stopped,
+/// or -1 when it visited every element.
+template <class T, class V>
+std::ptrdiff_t visit_row_major(const T& t, V visit) {
   using tr = tensor_traits<std::remove_cvref_t<T>>;
-  const auto* data = tr::data(t);
   if constexpr (tr::contiguous && tr::rank != dyn && (tr::rank <= 1 || tr::layout == layout::row_major)) {
     // memory order is row-major index order: one flat scan
     constexpr std::ptrdiff_t size = tr::extents_type::size;
     const std::ptrdiff_t n = size != dyn ? size : tr::extents_of(t).element_count();
     for (std::ptrdiff_t i = 0; i < n; ++i)
-      if (pred(data[i])) return i;
+      if (visit(i)) return i;
     return -1;
   }
   const shape ext = tr::extents_of(t);
@@ -134,13 +135,20 @@ std::ptrdiff_t first_flat_index(const T& t, P pred) {
   for (std::ptrdiff_t flat = 0; flat < n; ++flat) {
     std::ptrdiff_t offset = 0;
     for (std::size_t k = 0; k < ext.rank(); ++k) offset += index[k] * strides[k];
-    if (pred(data[offset])) return flat;
+    if (visit(offset)) return flat;
     for (std::size_t k = ext.rank(); k > 0; --k) {
       if (++index[k - 1] < ext[k - 1]) break;
       index[k - 1] = 0;
     }
   }
   return -1;
+}
+
+/// Flat row-major index of t's first element e with pred(e), or -1. Reads each element at most once.
+template <class T, class P>
+std::ptrdiff_t first_flat_index(const T& t, P pred) {
+  const auto* data = tensor_traits<std::remove_cvref_t<T>>::data(t);
+  return visit_row_major(t, [&](std::ptrdiff_t offset) { return pred(data[offset]); });
 }
 
 /// The flat row-major index of the element at memory offset `offset` of the dense tensor t.
