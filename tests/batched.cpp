@@ -383,3 +383,27 @@ TEST_CASE("batched<decltype(b)>(b) batches an xtensor model again; an Eigen batc
                                weft::detail::batched_rank_unsupported<weft::detail::batched_sample,
                                                                       weft::col_major<weft::f32<4, -1>>>>);
 }
+
+namespace {
+/// A batch-native stand-in: per-sample y = 2x, and call_batch doing the same on a whole batch.
+struct doubler_batch_native {
+  using input_type = vec4;
+  using output_type = vec4;
+  vec4 operator()(const vec4& x) const { return 2.0f * x; }
+  batch4 call_batch(const batch4& b) const { return 2.0f * b; }
+};
+}  // namespace
+
+TEST_CASE("batch_t is the batch type batched uses; batch_native needs call_batch on batch_t") {
+  static_assert(std::is_same_v<weft::batch_t<vec4>, batch4>);
+  static_assert(std::is_same_v<weft::batch_t<xvec4>, xt::xtensor<float, 2>>);
+  static_assert(std::is_same_v<weft::batch_t<x2x3>, xt::xtensor<float, 3>>);
+  static_assert(std::is_same_v<weft::batch_t<Eigen::Matrix3f>, weft::detail::no_backend_type>);
+  static_assert(std::is_same_v<weft::input_t<weft::batched<affine>>, weft::batch_t<weft::input_t<affine>>>);
+  static_assert(weft::batch_native<doubler_batch_native>);
+  static_assert(!weft::batch_native<affine>);
+  batch4 b(4, 3);
+  b.setRandom();
+  const batch4 whole = doubler_batch_native{}.call_batch(b);
+  for (Eigen::Index j = 0; j < b.cols(); ++j) CHECK(whole.col(j).isApprox(doubler_batch_native{}(vec4(b.col(j)))));
+}

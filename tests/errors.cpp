@@ -226,3 +226,20 @@ TEST_CASE("a stored exception rethrown by a model is never changed: the path is 
     CHECK(std::string(stored.what()) == "weft: shape_error: expected f32[4], got f32[3]");
   }
 }
+
+TEST_CASE("a load_error names the file, the tensor and both specs, and takes a path like the others") {
+  const weft::load_error e("net.onnx", "input", "f32[?,64]", "f32[?,32]");
+  CHECK(std::string(e.what()) == "weft: load_error: file \"net.onnx\", tensor \"input\": expected f32[?,64], got f32[?,32]");
+  CHECK(e.file() == "net.onnx");
+  CHECK(e.tensor() == "input");
+  CHECK(e.expected() == "f32[?,64]");
+  CHECK(e.actual() == "f32[?,32]");
+  const weft::load_error missing("absent.ubj", "", "", "cannot open the file");
+  CHECK(std::string(missing.what()) == "weft: load_error: file \"absent.ubj\": cannot open the file");
+  try {
+    std::rethrow_exception(e.with_outer("sequence[0]"));
+  } catch (const weft::load_error& outer) {
+    CHECK(outer.path_text() == "sequence[0]");
+    CHECK(outer.file() == "net.onnx");
+  }
+}

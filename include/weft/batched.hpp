@@ -46,6 +46,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "batch.hpp"
 #include "convert.hpp"
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
@@ -58,37 +59,6 @@
 
 namespace weft {
 namespace detail {
-
-template <std::size_t N, class Seq = std::make_index_sequence<N>>
-struct all_dyn;
-template <std::size_t N, std::size_t... I>
-struct all_dyn<N, std::index_sequence<I...>> {
-  using type = weft::extents<(static_cast<std::ptrdiff_t>(I) * 0 + dyn)...>;
-};
-
-/// The batch type of samples of type T (no_backend_type when T cannot be batched).
-template <class T, class = void>
-struct batch_of {
-  using type = no_backend_type;
-};
-template <class T>
-  requires tensor<T>
-struct batch_of<T> {
-  using tr = tensor_traits<std::remove_cvref_t<T>>;
-  using S = typename tr::scalar_type;
-  static constexpr std::ptrdiff_t rank = tr::rank;
-  static constexpr bool eigen = tr::backend == backend::eigen;
-  template <class Ext, layout L>
-  using rebind = typename tr::template rebind<S, Ext, L>;
-  static constexpr int which = eigen ? (rank == 1 ? 1 : 0) : rank == dyn ? 2 : rank <= 7 ? 3 : 0;
-  template <int W, class = void> struct pick { using type = no_backend_type; };
-  template <class V> struct pick<1, V> { using type = rebind<weft::extents<tr::extents_type::values[0], dyn>, layout::col_major>; };
-  template <class V> struct pick<2, V> { using type = rebind<weft::extents<>, layout::row_major>; };
-  template <class V> struct pick<3, V> {
-    using type = rebind<typename all_dyn<static_cast<std::size_t>(rank == dyn ? 0 : rank + 1)>::type, layout::row_major>;
-  };
-  using type = typename pick<which>::type;
-};
 
 /// How a sample reaches the model: a view into the batch, a copy into input_type, or a copy into
 /// input_type's owning type viewed by input_type.

@@ -19,6 +19,7 @@
 //   shape_error: a run-time extent did not fit (expected spec, actual extents).
 //   non_finite_error: a NaN or infinity was found where the user asked for a check.
 //   fallback_error: every branch of a weft::fallback failed; holds each cause in branch order.
+//   load_error: a model file is missing, corrupt, or does not fit the types it was loaded as.
 //   An exception thrown by a user's model is never wrapped: it reaches the caller unchanged, or a
 //   weft::fallback records it as a cause.
 //   Thread safety: the const members of an error may be called from many threads at once.
@@ -185,6 +186,41 @@ class range_error : public error_base<range_error> {
   std::string expected_;
   std::string value_;
   std::ptrdiff_t index_;
+};
+
+/// A model file could not become a weft model: missing, corrupt, or its declared signature does not
+/// fit the model's input and output types. Thrown by the runtime adapters' constructors (onnx_model,
+/// xgboost_model, torch_model); nothing half-built is returned.
+class load_error : public error_base<load_error> {
+ public:
+  /// file: the model file's path; tensor: the input or output concerned (empty for the whole file);
+  /// expected: what the model's types declare ("f32[?,64]"); actual: what the file declares, or the
+  /// runtime's own text when the file could not be read.
+  load_error(std::string_view file, std::string_view tensor, std::string_view expected, std::string_view actual)
+      : error_base("load_error", describe(file, tensor, expected, actual)),
+        file_(file), tensor_(tensor), expected_(expected), actual_(actual) {}
+  /// The model file's path as given.
+  const std::string& file() const noexcept { return file_; }
+  /// The tensor concerned ("input", or the file's own tensor name); empty for the whole file.
+  const std::string& tensor() const noexcept { return tensor_; }
+  /// What the model's types declare.
+  const std::string& expected() const noexcept { return expected_; }
+  /// What the file declares, or why it could not be read.
+  const std::string& actual() const noexcept { return actual_; }
+
+ private:
+  static std::string describe(std::string_view file, std::string_view tensor, std::string_view expected,
+                              std::string_view actual) {
+    std::string s = "file \"" + std::string(file) + "\"";
+    if (!tensor.empty()) s += ", tensor \"" + std::string(tensor) + "\"";
+    if (!expected.empty()) s += ": expected " + std::string(expected) + ", got " + std::string(actual);
+    else s += ": " + std::string(actual);
+    return s;
+  }
+  std::string file_;
+  std::string tensor_;
+  std::string expected_;
+  std::string actual_;
 };
 
 /// How one branch of a weft::fallback failed to answer.

@@ -26,6 +26,7 @@
 #include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
 
 #include "adapters.hpp"
+#include "batch.hpp"
 #include "batched.hpp"
 #include "conditions.hpp"
 #include "convert.hpp"

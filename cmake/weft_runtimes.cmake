@@ -1,0 +1,78 @@
+# cmake/weft_runtimes.cmake - finds the model runtimes behind weft's optional components.
+#
+#   weft_find_runtime(<onnx|xgboost|torch> <found_var> [QUIET])
+#
+# Defines the INTERFACE target weft::<runtime> (weft::weft plus the runtime's libraries and include
+# directories, the latter as SYSTEM) when the runtime is found, and sets <found_var> to TRUE or FALSE
+# (with the reason in <found_var>_REASON). Used by weft's own build and by weftConfig.cmake for the
+# components onnx, xgboost and torch, so a consumer and weft's tests link the same way. Idempotent.
+#   onnx:    OpenCV's DNN module (libopencv-dnn-dev: opencv4/opencv2/dnn.hpp, opencv_dnn, opencv_core;
+#            its CMake config comes only with libopencv-dev, so the files are found directly) and
+#            libonnx-dev (CMake package ONNX, target onnx) to read a file's declared signature.
+#   xgboost: the XGBoost C API (libxgboost-dev: xgboost/c_api.h, libxgboost). Debian 12's CMake
+#            package config for xgboost is broken, so the files are found directly.
+#   torch:   libtorch (libtorch-dev, CMake package Torch). Its headers do not compile with clang++ 14
+#            in C++20; the runtime is reported not found there.
+include_guard(GLOBAL)
+
+function(weft_find_runtime runtime found_var)
+  set(_quiet "")
+  if("QUIET" IN_LIST ARGN)
+    set(_quiet QUIET)
+  endif()
+  set(${found_var} FALSE PARENT_SCOPE)
+  set(_reason "")
+  if(TARGET weft::${runtime})
+    set(${found_var} TRUE PARENT_SCOPE)
+    return()
+  endif()
+
+  if(runtime STREQUAL "onnx")
+    find_path(WEFT_OPENCV_DNN_INCLUDE_DIR opencv2/dnn.hpp PATH_SUFFIXES opencv4)
+    find_library(WEFT_OPENCV_DNN_LIBRARY opencv_dnn)
+    find_library(WEFT_OPENCV_CORE_LIBRARY opencv_core)
+    find_package(ONNX CONFIG ${_quiet})
+    if(NOT WEFT_OPENCV_DNN_INCLUDE_DIR OR NOT WEFT_OPENCV_DNN_LIBRARY OR NOT WEFT_OPENCV_CORE_LIBRARY)
+      set(_reason "OpenCV's DNN module not found (Debian: libopencv-dnn-dev)")
+    elseif(NOT TARGET onnx)
+      set(_reason "libonnx not found (Debian: libonnx-dev)")
+    else()
+      add_library(weft_runtime_onnx INTERFACE IMPORTED GLOBAL)
+      target_include_directories(weft_runtime_onnx SYSTEM INTERFACE "${WEFT_OPENCV_DNN_INCLUDE_DIR}")
+      target_link_libraries(weft_runtime_onnx INTERFACE
+        weft::weft onnx "${WEFT_OPENCV_DNN_LIBRARY}" "${WEFT_OPENCV_CORE_LIBRARY}")
+    endif()
+  elseif(runtime STREQUAL "xgboost")
+    find_path(WEFT_XGBOOST_INCLUDE_DIR xgboost/c_api.h)
+    find_library(WEFT_XGBOOST_LIBRARY xgboost)
+    if(NOT WEFT_XGBOOST_INCLUDE_DIR OR NOT WEFT_XGBOOST_LIBRARY)
+      set(_reason "the XGBoost C API not found (Debian: libxgboost-dev)")
+    else()
+      add_library(weft_runtime_xgboost INTERFACE IMPORTED GLOBAL)
+      target_include_directories(weft_runtime_xgboost SYSTEM INTERFACE "${WEFT_XGBOOST_INCLUDE_DIR}")
+      target_link_libraries(weft_runtime_xgboost INTERFACE weft::weft "${WEFT_XGBOOST_LIBRARY}")
+    endif()
+  elseif(runtime STREQUAL "torch")
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 15)
+      set(_reason "libtorch 1.13's headers do not compile with clang++ ${CMAKE_CXX_COMPILER_VERSION} in C++20 (incomplete c10::IValue in ATen/core/List.h); use g++")
+    else()
+      find_package(Torch CONFIG ${_quiet})
+      if(NOT Torch_FOUND)
+        set(_reason "libtorch not found (Debian: libtorch-dev)")
+      else()
+        add_library(weft_runtime_torch INTERFACE IMPORTED GLOBAL)
+        target_include_directories(weft_runtime_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+        target_link_libraries(weft_runtime_torch INTERFACE weft::weft ${TORCH_LIBRARIES})
+      endif()
+    endif()
+  else()
+    message(FATAL_ERROR "weft_find_runtime: unknown runtime '${runtime}' (onnx, xgboost, torch)")
+  endif()
+
+  if(_reason STREQUAL "")
+    add_library(weft::${runtime} ALIAS weft_runtime_${runtime})
+    set(${found_var} TRUE PARENT_SCOPE)
+  else()
+    set(${found_var}_REASON "${_reason}" PARENT_SCOPE)
+  endif()
+endfunction()
