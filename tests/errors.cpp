@@ -243,3 +243,15 @@ TEST_CASE("a load_error names the file, the tensor and both specs, and takes a p
     CHECK(outer.file() == "net.onnx");
   }
 }
+
+TEST_CASE("an inference_error keeps the runtime's own text and takes a path") {
+  const weft::inference_error e("onnx", "net.onnx", "OpenCV(4.6.0) error: bad shape");
+  CHECK(std::string(e.what()) == "weft: inference_error: onnx model \"net.onnx\" failed: OpenCV(4.6.0) error: bad shape");
+  CHECK(e.runtime_message() == "OpenCV(4.6.0) error: bad shape");
+  try {
+    std::rethrow_exception(e.with_outer("sequence[1]"));
+  } catch (const weft::inference_error& outer) {
+    CHECK(outer.path_text() == "sequence[1]");
+    CHECK(outer.runtime() == "onnx");
+  }
+}

@@ -20,6 +20,7 @@
 //   non_finite_error: a NaN or infinity was found where the user asked for a check.
 //   fallback_error: every branch of a weft::fallback failed; holds each cause in branch order.
 //   load_error: a model file is missing, corrupt, or does not fit the types it was loaded as.
+//   inference_error: a model runtime failed during a call (its own text kept).
 //   An exception thrown by a user's model is never wrapped: it reaches the caller unchanged, or a
 //   weft::fallback records it as a cause.
 //   Thread safety: the const members of an error may be called from many threads at once.
@@ -221,6 +222,28 @@ class load_error : public error_base<load_error> {
   std::string tensor_;
   std::string expected_;
   std::string actual_;
+};
+
+/// A model runtime (OpenCV DNN, XGBoost, libtorch) failed during a call: the runtime's own text is
+/// kept word for word. Thrown by the runtime adapters' calls; a combinator adds the stage path.
+class inference_error : public error_base<inference_error> {
+ public:
+  /// runtime: "onnx", "xgboost" or "torch"; file: the model file's path; message: the runtime's text.
+  inference_error(std::string_view runtime, std::string_view file, std::string_view message)
+      : error_base("inference_error", std::string(runtime) + " model \"" + std::string(file) + "\" failed: " +
+                                          std::string(message)),
+        runtime_(runtime), file_(file), message_(message) {}
+  /// Which runtime failed: "onnx", "xgboost" or "torch".
+  const std::string& runtime() const noexcept { return runtime_; }
+  /// The model file's path as given when it was loaded.
+  const std::string& file() const noexcept { return file_; }
+  /// The runtime's own text, unchanged.
+  const std::string& runtime_message() const noexcept { return message_; }
+
+ private:
+  std::string runtime_;
+  std::string file_;
+  std::string message_;
 };
 
 /// How one branch of a weft::fallback failed to answer.
