@@ -254,9 +254,9 @@ class onnx_model {
   }
 
   [[noreturn, gnu::cold, gnu::noinline]] void throw_output_mismatch(const cv::Mat& blob, std::ptrdiff_t count) const {
-    std::string got = "[";
+    std::string got = blob.type() == CV_32F ? "f32[" : "OpenCV type " + std::to_string(blob.type()) + " [";
     for (int i = 0; i < blob.dims; ++i) got += (i ? "," : "") + std::to_string(blob.size[i]);
-    got += "] of OpenCV type " + std::to_string(blob.type());
+    got += "]";
     throw inference_error("onnx", state_->path,
                           "output \"" + state_->output_name + "\" came back as " + got + ", expected " +
                               spec_name<Out>(count == 1 ? state_->output_shape
