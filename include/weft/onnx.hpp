@@ -37,6 +37,8 @@
 #ifndef WEFT_ONNX_HPP
 #define WEFT_ONNX_HPP
 
+#include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
+
 #include "detail/onnx_net_pool.hpp"
 #include "detail/onnx_signature.hpp"
 
@@ -54,6 +56,7 @@
 
 #include "batch.hpp"
 #include "detail/config.hpp"
+#include "detail/entry.hpp"
 #include "detail/shape_checks.hpp"
 #include "errors.hpp"
 #include "model.hpp"
@@ -183,6 +186,15 @@ class onnx_model {
       if (!state_->input_shape.admits(extents)) throw_input_mismatch(extents);
     }
     return run<Out>(tensor_traits<In>::data(x), 1, extents);
+  }
+
+  /// Another tensor type or an expression (`2 * x`, an xtensor for an Eigen In), judged and bridged
+  /// first as weft::conversion decides (a checked conversion throws weft::shape_error): see
+  /// weft/detail/entry.hpp. Then as operator()(const In&).
+  template <class X>
+    requires detail::foreign_argument<X, In>
+  WEFT_INLINE Out operator()(const X& x, detail::entry_diagnostic<X, In> = {}) const {
+    return detail::enter(*this, x);
   }
 
   /// Runs a whole batch in one OpenCV call (one call per sample for a file with a fixed batch of 1);

@@ -153,6 +153,20 @@ TEST_CASE("onnx: call_batch matches PyTorch's outputs in one call (Eigen fixed, 
   CHECK(mlp_fixed(onnx_test::file("mlp.onnx")).call_batch(batch8(8, 0)).cols() == 0);
 }
 
+TEST_CASE("onnx: other tensor types and expressions are bridged to In before the call") {
+  const auto expected = onnx_test::csv("mlp_expected.csv");
+  const vec8 x = eigen_of<vec8>(inputs()[0]);
+  const mlp_dynamic dynamic(onnx_test::file("mlp.onnx"));
+  check_row(dynamic(x), expected[0]);                    // a fixed vector for a dynamic In
+  const mlp_fixed fixed(onnx_test::file("mlp.onnx"));
+  check_row(fixed(0.5f * (2.0f * x)), expected[0]);      // an Eigen expression, evaluated
+  xvec8 xt_x;
+  std::copy(x.data(), x.data() + 8, xt_x.begin());
+  check_row(fixed(xt_x), expected[0]);                   // an xtensor for an Eigen In
+  const weft::shape_error e = caught<weft::shape_error>([&] { (void)fixed(vecx::Ones(7)); });
+  CHECK(e.actual() == "f32[7]");
+}
+
 TEST_CASE("onnx: a file with a fixed batch of 1 runs per sample and in batches") {
   const auto rows = inputs();
   const auto expected = onnx_test::csv("mlp_expected.csv");
