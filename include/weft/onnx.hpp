@@ -68,8 +68,9 @@ namespace weft {
 /// Options of weft::onnx_model.
 struct onnx_options {
   /// The output to use, by name, when the file has several (a scikit-learn classifier exports
-  /// "label" and "probabilities"); empty: the file's only output.
-  std::string output;
+  /// "label" and "probabilities"); empty: the file's only output. (Its `{}` lets `{.threads = 2}`
+  /// compile clean under g++'s -Wmissing-field-initializers.)
+  std::string output{};
   /// OpenCV's own worker threads (cv::setNumThreads: process-wide, see weft/onnx.hpp); 1 by default,
   /// so that OpenCV does not fight weft::par for cores.
   int threads = 1;

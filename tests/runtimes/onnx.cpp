@@ -364,3 +364,12 @@ TEST_CASE("onnx: weft::batched(m) works and agrees with call_batch") {
   const batch3 c = m.call_batch(b);
   CHECK((a - c).cwiseAbs().maxCoeff() <= tolerance);
 }
+
+TEST_CASE("onnx: onnx_options::threads sets OpenCV's threads, process-wide (default 1)") {
+  const mlp_fixed two(onnx_test::file("mlp.onnx"), {.threads = 2});
+  CHECK(cv::getNumThreads() == 2);
+  const vec8 x = eigen_of<vec8>(inputs()[2]);
+  check_row(two(x), onnx_test::csv("mlp_expected.csv")[2]);
+  const mlp_fixed one(onnx_test::file("mlp.onnx"));
+  CHECK(cv::getNumThreads() == 1);  // the last model constructed wins, for every model
+}
