@@ -73,7 +73,7 @@ struct xgboost_state {
 };
 
 /// The file name of a path ("models/trees.ubj" -> "trees.ubj").
-inline std::string file_name_of(const std::string& path) {
+inline std::string xgboost_file_name(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
@@ -114,12 +114,12 @@ class xgboost_model {
       : state_(std::make_shared<const detail::xgboost_state>(std::move(path), options)) {
     check_extent<In>("input", state_->input);
     check_extent<Out>("output", state_->output);
-    name = detail::file_name_of(state_->booster.path());
+    name = detail::xgboost_file_name(state_->booster.path());
   }
 
   /// The prediction for one sample: class probabilities or values. Throws weft::shape_error for a
   /// dynamic x of the wrong width, weft::inference_error when XGBoost fails.
-  Out operator()(const In& x) const {
+  WEFT_INLINE Out operator()(const In& x) const {
     const detail::xgboost_state& s = *state_;
     if constexpr (!fixed<In>) detail::check_declared_entry(*this, x);
     Out y = tensor_traits<Out>::make(s.output);
@@ -131,7 +131,7 @@ class xgboost_model {
   /// column; xtensor: samples along axis 0). Throws weft::shape_error when the batch's feature
   /// extent is not num_feature, weft::inference_error when XGBoost fails. An empty batch gives an
   /// empty result without calling XGBoost.
-  batch_t<Out> call_batch(const batch_t<In>& batch) const {
+  WEFT_INLINE batch_t<Out> call_batch(const batch_t<In>& batch) const {
     const detail::xgboost_state& s = *state_;
     const auto [rows, columns] = rows_and_columns(batch);
     if (columns != s.booster.features()) throw_batch_mismatch(rows, columns);

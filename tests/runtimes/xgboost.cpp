@@ -4,8 +4,8 @@
 //
 // This executable interposes XGBoosterPredictFromDense (the definition below wins over
 // libxgboost's for calls made from this program; it forwards to the real one through dlsym) to see
-// exactly which buffer XGBoost is given and which buffer it answers in, and replaces the global
-// operator new to count the allocations weft makes around XGBoost's call.
+// exactly which buffer XGBoost is given and which buffer it answers in, and counts the allocations
+// weft makes around XGBoost's call (tests/support/alloc_counter.hpp; paused inside XGBoost's).
 #include <weft/xgboost.hpp>
 #include <weft/eigen.hpp>
 #include <weft/xtensor.hpp>
@@ -16,6 +16,8 @@
 #include <weft/sequence.hpp>
 
 #include <doctest/doctest.h>
+
+#include "../support/alloc_counter.hpp"  // replaces the global operator new: counts allocations
 
 #include <dlfcn.h>
 
@@ -31,33 +33,10 @@
 #include <vector>
 
 // =============================================================================================
-// Spies: XGBoost's prediction entry point, and the global allocation functions.
+// A spy on XGBoost's prediction entry point
 // =============================================================================================
 
 namespace {
-
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocations{0};
-std::atomic<std::size_t> g_last_size{0};
-
-void* counted(std::size_t n) {
-  if (g_counting.load()) {
-    g_allocations.fetch_add(1);
-    g_last_size.store(n);
-  }
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* counted_aligned(std::size_t n, std::align_val_t al) {
-  if (g_counting.load()) {
-    g_allocations.fetch_add(1);
-    g_last_size.store(n);
-  }
-  std::size_t a = static_cast<std::size_t>(al);
-  if (a < sizeof(void*)) a = sizeof(void*);
-  if (void* p = std::aligned_alloc(a, n == 0 ? a : (n + a - 1) / a * a)) return p;
-  throw std::bad_alloc();
-}
 
 /// What the last XGBoosterPredictFromDense call was given and answered.
 struct predict_spy {
@@ -74,48 +53,7 @@ const float* interface_pointer(const char* json) {
   return reinterpret_cast<const float*>(static_cast<std::uintptr_t>(std::strtoull(at + 8, nullptr, 10)));
 }
 
-/// Counts the allocations made while it is alive, XGBoost's own excepted (paused in the spy).
-class weft_allocations {
- public:
-  weft_allocations() {
-    g_allocations.store(0);
-    g_counting.store(true);
-  }
-  ~weft_allocations() { g_counting.store(false); }
-  long count() const { return g_allocations.load(); }
-  std::size_t last_size() const { return g_last_size.load(); }
-};
-
 }  // namespace
-
-void* operator new(std::size_t n) { return counted(n); }
-void* operator new[](std::size_t n) { return counted(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try { return counted(n); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try { return counted(n); } catch (...) { return nullptr; }
-}
-void* operator new(std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  try { return counted_aligned(n, a); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  try { return counted_aligned(n, a); } catch (...) { return nullptr; }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 XGB_DLL int XGBoosterPredictFromDense(BoosterHandle handle, char const* values, char const* config, DMatrixHandle m,
                                       bst_ulong const** out_shape, bst_ulong* out_dim, const float** out_result) {
@@ -130,7 +68,7 @@ XGB_DLL int XGBoosterPredictFromDense(BoosterHandle handle, char const* values, 
   }();
   g_spy.calls.fetch_add(1);
   std::strncpy(g_spy.values, values, sizeof g_spy.values - 1);
-  const bool counting = g_counting.exchange(false);  // XGBoost's own allocations are not weft's
+  const bool counting = g_counting.exchange(false);  // XGBoost's own allocations are not weft's (alloc_counter.hpp)
   const int rc = real(handle, values, config, m, out_shape, out_dim, out_result);
   g_counting.store(counting);
   g_spy.result = rc == 0 ? *out_result : nullptr;
@@ -341,6 +279,22 @@ TEST_CASE("binary:logistic and reg:squarederror give one value per sample") {
   }
 }
 
+TEST_CASE("a regressor with two targets gives two values per sample") {
+  using vec2 = Eigen::Matrix<float, 2, 1>;
+  const auto expected = read_rows("two_targets.csv");
+  const weft::xgboost_model<vec8, vec2> m{data_file("two_targets.json")};
+  CHECK(m.output_shape() == weft::shape{2});
+  const auto close = [](float a, float b) { return std::abs(a - b) <= 1e-5f * std::max(1.0f, std::abs(b)); };
+  const Eigen::Matrix<float, 2, Eigen::Dynamic> out = m.call_batch(eigen_batch());
+  for (std::size_t r = 0; r < inputs().size(); ++r) {
+    const vec2 y = m(eigen_sample<vec8>(inputs()[r]));
+    for (Eigen::Index i = 0; i < 2; ++i) {
+      CHECK(close(y(i), expected[r][static_cast<std::size_t>(i)]));
+      CHECK(close(out(i, static_cast<Eigen::Index>(r)), expected[r][static_cast<std::size_t>(i)]));
+    }
+  }
+}
+
 TEST_CASE("an early-stopped model predicts with its best iteration, as predict_proba does") {
   const auto expected = read_rows("early_stopped.csv");
   const weft::xgboost_model<vec8, vec3> best{data_file("early_stopped.json")};
@@ -415,6 +369,17 @@ TEST_CASE("load errors name the file, the tensor and both sides") {
     CHECK(e.tensor() == "output");
     CHECK(e.expected() == "f32[3]");
     CHECK(e.actual() == "f32[1] (binary:logistic)");
+  }
+  SUBCASE("two targets for a one-value Out") {
+    const auto e = load_failure<vec8, vec1>("two_targets.json");
+    CHECK(e.tensor() == "output");
+    CHECK(e.expected() == "f32[1]");
+    CHECK(e.actual() == "f32[2] (reg:squarederror)");
+  }
+  SUBCASE("a booster XGBoost cannot predict in place (gblinear): the probe at load fails") {
+    const auto e = load_failure<vec8, vec1>("linear.json");
+    CHECK(e.tensor() == "output");
+    CHECK(e.actual().find("Inplace predict is not supported") != std::string::npos);
   }
   SUBCASE("an objective weft does not support") {
     const auto e = load_failure<vec8, vec3>("softmax.json");
@@ -543,9 +508,9 @@ TEST_CASE("a batch of 256 is predicted in one XGBoost call from the caller's buf
     Eigen::Matrix<float, 3, Eigen::Dynamic> out;
     long allocations = 0;
     {
-      const weft_allocations counter;
+      alloc_counter counter;
       out = m.call_batch(batch);
-      allocations = counter.count();
+      allocations = counter.stop();
     }
     CHECK(g_spy.calls.load() == 1);
     CHECK(interface_pointer(g_spy.values) == batch.data());
@@ -561,18 +526,17 @@ TEST_CASE("a batch of 256 is predicted in one XGBoost call from the caller's buf
   SUBCASE("xtensor batch: the one allocation weft makes is the output") {
     g_spy.calls.store(0);
     long allocations = 0;
-    std::size_t size = 0;
     xt::xtensor<float, 2> out;
     {
-      const weft_allocations counter;
+      alloc_counter counter;
       out = x.call_batch(xbatch);
-      allocations = counter.count();
-      size = counter.last_size();
+      allocations = counter.stop();
     }
     CHECK(g_spy.calls.load() == 1);
     CHECK(interface_pointer(g_spy.values) == xbatch.data());
-    CHECK(allocations == 1);
-    CHECK(size == 256 * 3 * sizeof(float));
+    CHECK(allocations == 1);  // the output: an input copy would be a second one
+    CHECK(out.shape()[0] == 256);
+    CHECK(out.shape()[1] == 3);
     CHECK(std::memcmp(out.data(), g_spy.result, 256 * 3 * sizeof(float)) == 0);
   }
   SUBCASE("one fixed-size sample: XGBoost reads the sample in place; weft allocates nothing") {
@@ -580,9 +544,9 @@ TEST_CASE("a batch of 256 is predicted in one XGBoost call from the caller's buf
     vec3 y;
     long allocations = 0;
     {
-      const weft_allocations counter;
+      alloc_counter counter;
       y = m(sample);
-      allocations = counter.count();
+      allocations = counter.stop();
     }
     CHECK(interface_pointer(g_spy.values) == sample.data());
     CHECK(std::string(g_spy.values).find("\"shape\":[1,8]") != std::string::npos);
