@@ -157,7 +157,8 @@ class xgboost_model {
   static constexpr bool fixed = tensor_traits<T>::extents_type::values[0] != dyn;
   using in_batch = batch_t<In>;
   using out_batch = batch_t<Out>;
-  static constexpr bool eigen_batch = tensor_traits<in_batch>::backend == backend::eigen;
+  static constexpr bool eigen_in = tensor_traits<in_batch>::backend == backend::eigen;
+  static constexpr bool eigen_out = tensor_traits<out_batch>::backend == backend::eigen;
 
   /// A static extent of T that is not the file's throws load_error.
   template <class T>
@@ -172,13 +173,13 @@ class xgboost_model {
 
   /// (samples, features) of a batch: Eigen features x samples, xtensor samples x features.
   static std::pair<std::ptrdiff_t, std::ptrdiff_t> rows_and_columns(const in_batch& b) noexcept {
-    if constexpr (eigen_batch) return {b.cols(), b.rows()};
+    if constexpr (eigen_in) return {b.cols(), b.rows()};
     else return {static_cast<std::ptrdiff_t>(b.shape()[0]), static_cast<std::ptrdiff_t>(b.shape()[1])};
   }
 
   /// An uninitialised output batch of rows samples of width values.
   static out_batch make_batch(std::ptrdiff_t rows, std::ptrdiff_t width) {
-    if constexpr (eigen_batch) {
+    if constexpr (eigen_out) {
       return out_batch(width, rows);
     } else {
       return out_batch(typename out_batch::shape_type{static_cast<std::size_t>(rows), static_cast<std::size_t>(width)});
@@ -187,7 +188,7 @@ class xgboost_model {
 
   [[noreturn, gnu::cold, gnu::noinline]] void throw_batch_mismatch(std::ptrdiff_t rows, std::ptrdiff_t columns) const {
     const std::ptrdiff_t f = state_->booster.features();
-    if constexpr (eigen_batch) throw shape_error(spec_name<float>(shape{f, dyn}), spec_name<float>(shape{columns, rows}));
+    if constexpr (eigen_in) throw shape_error(spec_name<float>(shape{f, dyn}), spec_name<float>(shape{columns, rows}));
     else throw shape_error(spec_name<float>(shape{dyn, f}), spec_name<float>(shape{rows, columns}));
   }
 

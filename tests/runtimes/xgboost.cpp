@@ -27,6 +27,7 @@
 #include <cstring>
 #include <fstream>
 #include <new>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -255,6 +256,17 @@ TEST_CASE("xtensor, fixed and dynamic: per sample and call_batch give predict_pr
   }
 }
 
+TEST_CASE("In and Out of different backends: each batch follows its own type") {
+  const auto expected = read_rows("softprob.csv");
+  const weft::xgboost_model<xvec8, vec3> x_in{data_file("softprob.json")};
+  check_eigen_batch(x_in.call_batch(xt_batch()), expected);
+  const weft::xgboost_model<vec8, xvec3> eigen_in{data_file("softprob.json")};
+  const xt::xtensor<float, 2> out = eigen_in.call_batch(eigen_batch());
+  REQUIRE(out.shape()[0] == expected.size());
+  for (std::size_t j = 0; j < expected.size(); ++j)
+    for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(out(j, i) - expected[j][i]) <= 1e-5f);
+}
+
 TEST_CASE("binary:logistic and reg:squarederror give one value per sample") {
   SUBCASE("binary:logistic: the positive class's probability") {
     const auto expected = read_rows("binary.csv");
@@ -323,15 +335,22 @@ TEST_CASE("an empty batch gives an empty result") {
 // =============================================================================================
 
 namespace {
+/// The E that f() throws; the test fails when f throws nothing.
+template <class E, class F>
+E thrown(F f) {
+  std::optional<E> caught;
+  try {
+    f();
+  } catch (const E& e) {
+    caught.emplace(e);
+  }
+  REQUIRE_MESSAGE(caught.has_value(), "no " << weft::detail::type_name<E>() << " thrown");
+  return *caught;
+}
+
 template <class In, class Out>
 weft::load_error load_failure(const std::string& file) {
-  try {
-    const weft::xgboost_model<In, Out> m{data_file(file)};
-  } catch (const weft::load_error& e) {
-    return e;
-  }
-  FAIL("no load_error for " << file);
-  return weft::load_error("", "", "", "");
+  return thrown<weft::load_error>([&] { const weft::xgboost_model<In, Out> m{data_file(file)}; });
 }
 }  // namespace
 
@@ -399,27 +418,16 @@ TEST_CASE("a dynamic input of the wrong width is a shape_error before XGBoost se
   const weft::xgboost_model<vecx, vecx> m{data_file("softprob.json")};
   const weft::xgboost_model<xvecx, xvecx> x{data_file("softprob.json")};
   g_spy.calls.store(0);  // after the loads' probe predictions
-  try {
-    (void)m(vecx::Zero(7));
-    FAIL("no shape_error");
-  } catch (const weft::shape_error& e) {
-    CHECK(e.expected() == "f32[8]");
-    CHECK(e.actual() == "f32[7]");
-  }
-  try {
-    (void)m.call_batch(Eigen::MatrixXf::Zero(7, 5));
-    FAIL("no shape_error");
-  } catch (const weft::shape_error& e) {
-    CHECK(e.expected() == "f32[8,?]");
-    CHECK(e.actual() == "f32[7,5]");
-  }
-  try {
-    (void)x.call_batch(xt::xtensor<float, 2>::from_shape({5, 9}));
-    FAIL("no shape_error");
-  } catch (const weft::shape_error& e) {
-    CHECK(e.expected() == "f32[?,8]");
-    CHECK(e.actual() == "f32[5,9]");
-  }
+  const auto sample = thrown<weft::shape_error>([&] { (void)m(vecx::Zero(7)); });
+  CHECK(sample.expected() == "f32[8]");
+  CHECK(sample.actual() == "f32[7]");
+  const auto eigen = thrown<weft::shape_error>([&] { (void)m.call_batch(Eigen::MatrixXf::Zero(7, 5)); });
+  CHECK(eigen.expected() == "f32[8,?]");
+  CHECK(eigen.actual() == "f32[7,5]");
+  const auto xtensor =
+      thrown<weft::shape_error>([&] { (void)x.call_batch(xt::xtensor<float, 2>::from_shape({5, 9})); });
+  CHECK(xtensor.expected() == "f32[?,8]");
+  CHECK(xtensor.actual() == "f32[5,9]");
   CHECK(g_spy.calls.load() == 0);
 }
 
@@ -428,36 +436,25 @@ TEST_CASE("XGBoost failing during a call is an inference_error with XGBoost's te
   const weft::detail::xgboost_booster b{data_file("softprob.json"), 1, true};
   const std::vector<float> seven(7, 0.0f);
   std::vector<float> out(3);
-  try {
-    b.predict(seven.data(), 1, 7, out.data());
-    FAIL("no inference_error");
-  } catch (const weft::inference_error& e) {
-    CHECK(e.runtime() == "xgboost");
-    CHECK(e.file() == data_file("softprob.json"));
-    CHECK(e.runtime_message().find("Number of columns in data must equal to trained model") != std::string::npos);
-    CHECK(e.runtime_message().find("Stack trace") == std::string::npos);
-  }
+  const auto e = thrown<weft::inference_error>([&] { b.predict(seven.data(), 1, 7, out.data()); });
+  CHECK(e.runtime() == "xgboost");
+  CHECK(e.file() == data_file("softprob.json"));
+  CHECK(e.runtime_message().find("Number of columns in data must equal to trained model") != std::string::npos);
+  CHECK(e.runtime_message().find("Stack trace") == std::string::npos);
 }
 
 TEST_CASE("inside a sequence, the error names the stage: sequence[1] \"softprob.json\"") {
   const weft::xgboost_model<vecx, vecx> m{data_file("softprob.json")};
   const auto pipeline = weft::sequence(drop_last{}, m);
-  try {
-    (void)pipeline(eigen_sample<vecx>(inputs()[0]));
-    FAIL("no shape_error");
-  } catch (const weft::shape_error& e) {
-    CHECK(e.path_text() == "sequence[1] \"softprob.json\"");
-    CHECK(e.expected() == "f32[8]");
-    CHECK(e.actual() == "f32[7]");
-  }
+  const auto e = thrown<weft::shape_error>([&] { (void)pipeline(eigen_sample<vecx>(inputs()[0])); });
+  CHECK(e.path_text() == "sequence[1] \"softprob.json\"");
+  CHECK(e.expected() == "f32[8]");
+  CHECK(e.actual() == "f32[7]");
   weft::xgboost_model<vecx, vecx> renamed = m;
   renamed.name = "trees";
-  try {
-    (void)weft::sequence(drop_last{}, renamed)(eigen_sample<vecx>(inputs()[0]));
-    FAIL("no shape_error");
-  } catch (const weft::shape_error& e) {
-    CHECK(e.path_text() == "sequence[1] \"trees\"");
-  }
+  const auto named = thrown<weft::shape_error>(
+      [&] { (void)weft::sequence(drop_last{}, renamed)(eigen_sample<vecx>(inputs()[0])); });
+  CHECK(named.path_text() == "sequence[1] \"trees\"");
 }
 
 TEST_CASE("composes with hand-written Eigen stages, in a sequence and an ensemble") {
