@@ -198,6 +198,18 @@ struct drop_last {
 // Types
 // =============================================================================================
 
+// What xgboost_model's static_asserts accept: contiguous rank-1 float tensors (Out: owning ones too).
+static_assert(weft::detail::xgboost_vector<vec8>);
+static_assert(weft::detail::xgboost_vector<vecx>);
+static_assert(weft::detail::xgboost_vector<xvec8>);
+static_assert(weft::detail::xgboost_vector<xvecx>);
+static_assert(weft::detail::xgboost_vector<Eigen::Map<const vec8>>);
+static_assert(!weft::detail::xgboost_vector<Eigen::Matrix<double, 8, 1>>);
+static_assert(!weft::detail::xgboost_vector<Eigen::Matrix<float, 2, 4>>);
+static_assert(!weft::detail::xgboost_vector<xt::xarray<float>>);
+static_assert(!weft::detail::xgboost_vector<Eigen::Map<const vec8, 0, Eigen::InnerStride<2>>>);
+static_assert(!weft::detail::xgboost_vector<int>);
+
 static_assert(weft::model<weft::xgboost_model<vec8, vec3>>);
 static_assert(weft::batch_native<weft::xgboost_model<vec8, vec3>>);
 static_assert(weft::batch_native<weft::xgboost_model<vecx, vecx>>);
