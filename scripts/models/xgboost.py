@@ -84,7 +84,7 @@ def main(datadir):
     two_targets.save_model(os.path.join(out, "two_targets.json"))
     write_rows(os.path.join(out, "two_targets.csv"), two_targets.predict(inputs))
 
-    linear = xgb.XGBClassifier(n_estimators=2, booster="gblinear", random_state=SEED)
+    linear = xgb.XGBClassifier(n_estimators=2, booster="gblinear", random_state=SEED, n_jobs=1)  # one thread: deterministic
     linear.fit(X, yb)
     linear.save_model(os.path.join(out, "linear.json"))
 
