@@ -44,6 +44,7 @@ struct predict_spy {
   std::atomic<long> calls{0};
   char values[256] = {};               // the __array_interface__ JSON weft passed
   const float* result = nullptr;       // XGBoost's own output buffer
+  std::atomic<bool> narrow_next{false};  // pass XGBoost one feature fewer than weft said: it fails
 };
 predict_spy g_spy;
 
@@ -69,6 +70,14 @@ XGB_DLL int XGBoosterPredictFromDense(BoosterHandle handle, char const* values, 
   }();
   g_spy.calls.fetch_add(1);
   std::strncpy(g_spy.values, values, sizeof g_spy.values - 1);
+  std::string narrowed;
+  if (g_spy.narrow_next.exchange(false)) {  // "shape":[N,8] becomes [N,7]: XGBoost's own failure
+    narrowed = values;
+    const auto at = narrowed.find(",8],");
+    REQUIRE(at != std::string::npos);
+    narrowed.replace(at, 4, ",7],");
+    values = narrowed.c_str();
+  }
   const bool counting = g_counting.exchange(false);  // XGBoost's own allocations are not weft's (alloc_counter.hpp)
   const int rc = real(handle, values, config, m, out_shape, out_dim, out_result);
   g_counting.store(counting);
@@ -443,16 +452,30 @@ TEST_CASE("a dynamic input of the wrong width is a shape_error before XGBoost se
   CHECK(g_spy.calls.load() == 0);
 }
 
-TEST_CASE("XGBoost failing during a call is an inference_error with XGBoost's text") {
-  // weft's own checks keep a wrong width from XGBoost; the booster's predict is given one directly.
-  const weft::detail::xgboost_booster b{data_file("softprob.json"), 1, true};
-  const std::vector<float> seven(7, 0.0f);
-  std::vector<float> out(3);
-  const auto e = thrown<weft::inference_error>([&] { b.predict(seven.data(), 1, 7, out.data()); });
-  CHECK(e.runtime() == "xgboost");
-  CHECK(e.file() == data_file("softprob.json"));
-  CHECK(e.runtime_message().find("Number of columns in data must equal to trained model") != std::string::npos);
-  CHECK(e.runtime_message().find("Stack trace") == std::string::npos);
+TEST_CASE("XGBoost failing during a call is an inference_error with XGBoost's text and the stage path") {
+  // weft's own checks keep a wrong width from XGBoost, so the spy narrows what XGBoost is told.
+  const auto expected = read_rows("softprob.csv");
+  const weft::xgboost_model<vec8, vec3> m{data_file("softprob.json")};
+  const vec8 x = eigen_sample<vec8>(inputs()[0]);
+  const auto check_text = [](const weft::inference_error& e) {
+    CHECK(e.runtime() == "xgboost");
+    CHECK(e.file() == data_file("softprob.json"));
+    CHECK(e.runtime_message().find("Number of columns in data must equal to trained model") != std::string::npos);
+    CHECK(e.runtime_message().find("Stack trace") == std::string::npos);
+  };
+  g_spy.narrow_next = true;
+  const auto sample = thrown<weft::inference_error>([&] { (void)m(x); });
+  check_text(sample);
+  CHECK(sample.path_text().empty());
+  g_spy.narrow_next = true;
+  check_text(thrown<weft::inference_error>([&] { (void)m.call_batch(eigen_batch()); }));
+  g_spy.narrow_next = true;
+  const auto staged = thrown<weft::inference_error>([&] { (void)(round_trip{} | m)(x); });
+  check_text(staged);
+  CHECK(staged.path_text() == "sequence[1] \"softprob.json\"");
+  CHECK(std::string(staged.what()).find("weft: inference_error at sequence[1] \"softprob.json\": xgboost model") == 0);
+  // Nothing is lost: the next call answers as before.
+  check_row(m(x), expected[0], 0);
 }
 
 TEST_CASE("inside a sequence, the error names the stage: sequence[1] \"softprob.json\"") {
