@@ -9,8 +9,9 @@ Writes:
   mlp_8_3_f64.pt   float64 MLP 8 -> 3
   count_i64.pt     int64 8 -> 3: per sample the sum, the max and the min
   wrong_rank.pt    float32 8 -> [3,1] per sample (the MLP's output, unsqueezed)
-  shape_shift.pt   float32 8 -> 3, but 8 -> 4 when a sample's values sum above 1000 (a model whose
-                   output extents change after the probe at load)
+  shape_shift.pt   float32 8 -> 3 (twice the first three values), but 8 -> 4 when the values sum
+                   above 1000 (output extents that change after the probe at load), and raising
+                   when they sum below -1000 (a failure inside libtorch during a call)
   writes_input.pt  float32 8 -> 3 that doubles its input in place (shows the input is not copied)
   corrupt.pt       not a TorchScript archive
   inputs.txt       five float32 samples of width 8, one per line
@@ -54,6 +55,8 @@ class WrongRank(torch.nn.Module):
 
 class ShapeShift(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if bool(x.sum() < -1000.0):
+            raise RuntimeError("weft test: the values sum below -1000")
         if bool(x.sum() > 1000.0):
             return x[:, :4] * 2.0
         return x[:, :3] * 2.0
