@@ -50,6 +50,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -374,6 +375,8 @@ class torch_model {
   static std::shared_ptr<const state> load(std::string path, const torch_options& options) {
     const shape in = probe_shape(path, options);
     if (options.threads > 0) at::set_num_threads(options.threads);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw load_error(path, "", "", "no such file");
     torch::jit::Module module;
     try {
       module = torch::jit::load(path);
