@@ -195,6 +195,8 @@ inline std::string torch_error_text() {
     return e.what_without_backtrace();
   } catch (const std::exception& e) {
     return e.what();
+  } catch (...) {
+    return "an exception of a type that is not std::exception";
   }
 }
 
