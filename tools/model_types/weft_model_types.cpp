@@ -9,13 +9,13 @@
 //     <identifier>_input, <identifier>_output   the per-sample tensor types (the batch axis dropped)
 //     <identifier>                             weft::onnx_model<In, Out> / weft::xgboost_model<In, Out>
 //     <identifier>_file                        the model file's path, as given (a char array)
-//   Shapes: the first dimension of an ONNX tensor, when symbolic, is the batch axis and is dropped;
-//   any other symbolic dimension becomes a dynamic extent (Eigen::Dynamic; an xt::xtensor<S, r>
-//   instead of xt::xtensor_fixed). A per-sample scalar becomes Eigen::Matrix<S, 1, 1> (Eigen) or
-//   xt::xtensor_fixed<S, xt::xshape<>> (xtensor). Eigen: rank 1 -> column vector, rank 2 -> a
-//   row-major matrix (the file's order); rank 3 and more need --backend xtensor.
+//   Shapes: axis 0 of an ONNX tensor is the batch axis (symbolic, or fixed to 1, as weft::onnx_model
+//   reads it) and is dropped; any other symbolic dimension becomes a dynamic extent (Eigen::Dynamic;
+//   an xt::xtensor<S, r> instead of xt::xtensor_fixed). Eigen: a per-sample vector becomes a column
+//   vector Eigen::Matrix<float, N, 1>, the only Eigen type the runtime models take (and batch); any
+//   other per-sample rank needs --backend xtensor (xt::xtensor_fixed<float, xt::xshape<...>>).
 //   ONNX (needs WEFT_MODEL_TYPES_WITH_ONNX, libonnx): one graph input (initialisers excluded); the
-//   output named by --output, or the only one. Element types: f32, f64, i8-i64, u8-u64.
+//   output named by --output, or the only one. Element type: FLOAT (f32), the one weft::onnx_model runs.
 //   XGBoost (needs WEFT_MODEL_TYPES_WITH_XGBOOST, the C API): input f32[num_feature]; output
 //   f32[num_class] for multi:softprob, f32[1] for binary:logistic and reg:* (f32[num_target] for a
 //   multi-target regressor); another objective is refused, as weft::xgboost_model refuses it.
@@ -29,7 +29,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -66,7 +65,8 @@ struct signature {
 
 std::string spec_text(const tensor_sig& t) {
   std::string s = t.spec_scalar + "[";
-  if (t.batch_symbolic) s += t.dims.empty() ? "?" : "?,";
+  s += t.batch_symbolic ? "?" : "1";
+  if (!t.dims.empty()) s += ",";
   for (std::size_t i = 0; i < t.dims.size(); ++i) {
     if (i) s += ",";
     s += t.dims[i] == dyn ? std::string("?") : std::to_string(t.dims[i]);
@@ -86,28 +86,27 @@ tensor_sig onnx_tensor(const onnx::ValueInfoProto& v, const char* role) {
                      "export without ZipMap, e.g. skl2onnx's options={'zipmap': False})");
   const auto& tt = v.type().tensor_type();
   using P = onnx::TensorProto;
-  static const std::map<int, std::pair<const char*, const char*>> scalars = {
-      {P::FLOAT, {"float", "f32"}},          {P::DOUBLE, {"double", "f64"}},
-      {P::INT8, {"std::int8_t", "i8"}},      {P::INT16, {"std::int16_t", "i16"}},
-      {P::INT32, {"std::int32_t", "i32"}},   {P::INT64, {"std::int64_t", "i64"}},
-      {P::UINT8, {"std::uint8_t", "u8"}},    {P::UINT16, {"std::uint16_t", "u16"}},
-      {P::UINT32, {"std::uint32_t", "u32"}}, {P::UINT64, {"std::uint64_t", "u64"}}};
-  const auto it = scalars.find(tt.elem_type());
-  if (it == scalars.end()) {
+  if (tt.elem_type() != P::FLOAT) {
     const std::string type_name = P::DataType_IsValid(tt.elem_type())
                                       ? P::DataType_Name(static_cast<P::DataType>(tt.elem_type()))
                                       : std::to_string(tt.elem_type());
     throw tool_error(std::string(role) + " '" + t.name + "' has element type " + type_name +
-                     ", which has no weft scalar (supported: FLOAT, DOUBLE, INT8-64, UINT8-64)");
+                     "; weft::onnx_model runs FLOAT (f32) tensors only");
   }
-  t.cpp_scalar = it->second.first;
-  t.spec_scalar = it->second.second;
+  t.cpp_scalar = "float";
+  t.spec_scalar = "f32";
   if (!tt.has_shape()) throw tool_error(std::string(role) + " '" + t.name + "' declares no shape");
   const auto& dims = tt.shape().dim();
+  // Axis 0 is the batch axis, as weft::onnx_model reads it: symbolic, or fixed to 1.
+  if (dims.empty()) throw tool_error(std::string(role) + " '" + t.name + "' has rank 0: no batch axis");
   for (int i = 0; i < dims.size(); ++i) {
     const bool symbolic = !dims[i].has_dim_value() || dims[i].dim_value() <= 0;
-    if (i == 0 && symbolic) {
-      t.batch_symbolic = true;
+    if (i == 0) {
+      if (!symbolic && dims[i].dim_value() != 1)
+        throw tool_error(std::string(role) + " '" + t.name + "' has a batch axis fixed to " +
+                         std::to_string(dims[i].dim_value()) +
+                         "; weft::onnx_model takes a symbolic batch axis or 1");
+      t.batch_symbolic = symbolic;
       continue;
     }
     t.dims.push_back(symbolic ? dyn : dims[i].dim_value());
@@ -222,21 +221,12 @@ signature read_xgboost(const std::string& file) {
 // The header
 // ---------------------------------------------------------------------------------------------
 std::string eigen_type(const tensor_sig& t) {
-  auto extent = [](std::int64_t d) { return d == dyn ? std::string("Eigen::Dynamic") : std::to_string(d); };
-  const std::string& s = t.cpp_scalar;
-  switch (t.dims.size()) {
-    case 0: return "Eigen::Matrix<" + s + ", 1, 1>";
-    case 1: return "Eigen::Matrix<" + s + ", " + extent(t.dims[0]) + ", 1>";
-    case 2: {
-      // Row-major, the file's order; Eigen requires a column vector ([n, 1]) to be column-major.
-      const bool column = t.dims[1] == 1;
-      return "Eigen::Matrix<" + s + ", " + extent(t.dims[0]) + ", " + extent(t.dims[1]) +
-             (column ? ">" : ", Eigen::RowMajor>");
-    }
-    default:
-      throw tool_error("'" + t.name + "' is " + spec_text(t) + ": a per-sample tensor of rank " +
-                       std::to_string(t.dims.size()) + " has no Eigen type; use BACKEND xtensor");
-  }
+  if (t.dims.size() != 1)
+    throw tool_error("'" + t.name + "' is " + spec_text(t) + ": one sample has rank " +
+                     std::to_string(t.dims.size()) +
+                     "; the runtime models take Eigen vectors only: use BACKEND xtensor");
+  const std::string extent = t.dims[0] == dyn ? std::string("Eigen::Dynamic") : std::to_string(t.dims[0]);
+  return "Eigen::Matrix<" + t.cpp_scalar + ", " + extent + ", 1>";
 }
 
 std::string xtensor_type(const tensor_sig& t) {
@@ -270,7 +260,6 @@ std::string header_text(const signature& sig, const std::string& file, const std
     << "//   input  '" << sig.input.name << "' " << spec_text(sig.input) << "\n"
     << "//   output '" << sig.output.name << "' " << spec_text(sig.output) << "\n"
     << "#pragma once\n\n"
-    << "#include <cstdint>\n\n"
     << (eigen ? "#include <weft/eigen.hpp>\n" : "#include <weft/xtensor.hpp>\n")
     << (format == "onnx" ? "#include <weft/onnx.hpp>\n" : "#include <weft/xgboost.hpp>\n") << "\n"
     << "namespace " << ns << " {\n\n"
