@@ -10,13 +10,17 @@ A model and its "retrained" twin of another width, for each format weft_model_ty
   expected.txt      for each width-8 model: its output for the input 0.1 * (i + 1), i = 0..7
 Deterministic (fixed seeds). Needs Debian's /usr/bin/python3 with python3-onnx, python3-xgboost.
 """
+import os
 import sys
 from pathlib import Path
 
-import numpy as np
-import onnx
-import xgboost as xgb
-from onnx import TensorProto, helper, numpy_helper
+# scripts/models/ holds onnx.py and xgboost.py: keep it off the import path, or "import onnx" finds them.
+sys.path = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+import xgboost as xgb  # noqa: E402
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 
 def onnx_mlp(width, seed):
