@@ -1,5 +1,12 @@
-# Conan 2 recipe for weft: header-only, C++20. The backends are options; neither is on by default,
-# as neither is required by find_package(weft) without components (see docs/packaging.md).
+# Conan 2 recipe for weft: header-only, C++20. The backends and the model runtimes are options, one
+# per CMake component; none is on by default, as find_package(weft) without components requires none
+# (see docs/packaging.md).
+#   with_eigen, with_xtensor   the tensor backends
+#   with_onnx                  weft/onnx.hpp: OpenCV's DNN module (opencv, dnn on) and libonnx (onnx)
+#   with_xgboost               weft/xgboost.hpp: the XGBoost C API (xgboost)
+#   with_torch                 weft/torch.hpp: libtorch, which Conan Center does not have: the option
+#                              requires no package, find_package(weft COMPONENTS torch) finds the
+#                              system's libtorch (g++ only: clang++ 14 cannot compile its headers)
 #
 #   conan create . -o "weft/*:with_eigen=True" -s compiler.cppstd=20
 #
@@ -27,10 +34,16 @@ class WeftConan(ConanFile):
     options = {
         "with_eigen": [True, False],
         "with_xtensor": [True, False],
+        "with_onnx": [True, False],
+        "with_xgboost": [True, False],
+        "with_torch": [True, False],
     }
     default_options = {
         "with_eigen": False,
         "with_xtensor": False,
+        "with_onnx": False,
+        "with_xgboost": False,
+        "with_torch": False,
     }
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
@@ -49,6 +62,17 @@ class WeftConan(ConanFile):
             self.requires("eigen/[>=3.4.0 <4]", transitive_headers=True)
         if self.options.with_xtensor:
             self.requires("xtensor/[>=0.24.3 <0.25]", transitive_headers=True)
+        # The runtimes: weft's runtime headers include theirs, and a consumer links them. Tested with
+        # Debian 12's OpenCV 4.6, ONNX 1.12 and XGBoost 1.7.
+        if self.options.with_onnx:
+            self.requires("opencv/[>=4.6 <5]", transitive_headers=True, transitive_libs=True)
+            self.requires("onnx/[>=1.12 <2]", transitive_headers=True, transitive_libs=True)
+        if self.options.with_xgboost:
+            self.requires("xgboost/[>=1.7 <3]", transitive_headers=True, transitive_libs=True)
+
+    def configure(self):
+        if self.options.with_onnx:
+            self.options["opencv"].dnn = True   # weft::onnx_model runs files with cv::dnn
 
     def package_id(self):
         self.info.clear()

@@ -22,6 +22,9 @@ class WeftTestPackageConan(ConanFile):
         tc = CMakeToolchain(self)
         tc.cache_variables["WEFT_WITH_EIGEN"] = bool(weft.options.with_eigen)
         tc.cache_variables["WEFT_WITH_XTENSOR"] = bool(weft.options.with_xtensor)
+        tc.cache_variables["WEFT_WITH_ONNX"] = bool(weft.options.with_onnx)
+        tc.cache_variables["WEFT_WITH_XGBOOST"] = bool(weft.options.with_xgboost)
+        tc.cache_variables["WEFT_WITH_TORCH"] = bool(weft.options.with_torch)
         tc.generate()
 
     def build(self):

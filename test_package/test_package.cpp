@@ -1,5 +1,6 @@
 // weft's Conan test_package: a pipeline per backend the package was built with; without a backend,
-// the backend-neutral headers must compile.
+// the backend-neutral headers must compile. Each runtime the package was built with links: one call
+// into OpenCV's DNN module and libonnx (onnx), the XGBoost C API (xgboost), libtorch's c10 (torch).
 #include <weft/adapters.hpp>
 #include <weft/model.hpp>
 #include <weft/sequence.hpp>
@@ -10,6 +11,17 @@
 #endif
 #if defined(WEFT_TEST_XTENSOR)
 #include <weft/xtensor.hpp>
+#endif
+
+#if defined(WEFT_TEST_ONNX)
+#include <onnx/onnx_pb.h>
+#include <opencv2/dnn.hpp>
+#endif
+#if defined(WEFT_TEST_XGBOOST)
+#include <xgboost/c_api.h>
+#endif
+#if defined(WEFT_TEST_TORCH)
+#include <c10/core/Device.h>
 #endif
 
 static_assert(!weft::tensor<int>);
@@ -30,6 +42,24 @@ int main() {
     const auto y = p(v4{1.0f, 1.0f, 1.0f, 1.0f});
     failures += y(0) + y(1) + y(2) + y(3) == 8.0 ? 0 : 1;
   }
+#endif
+#if defined(WEFT_TEST_ONNX)
+  {
+    const cv::dnn::Net net;
+    onnx::ModelProto model;
+    model.set_ir_version(8);
+    failures += net.empty() && model.ir_version() == 8 ? 0 : 1;
+  }
+#endif
+#if defined(WEFT_TEST_XGBOOST)
+  {
+    int major = 0, minor = 0, patch = 0;
+    XGBoostVersion(&major, &minor, &patch);
+    failures += major >= 1 ? 0 : 1;
+  }
+#endif
+#if defined(WEFT_TEST_TORCH)
+  failures += c10::Device("cpu").is_cpu() ? 0 : 1;
 #endif
   return failures;
 }

@@ -8,9 +8,9 @@ against weft's own build files:
   - a Conan 2 recipe (imports from `conan`, required_conan_version >= 2), name weft, version equal
     to project(weft VERSION ...) in CMakeLists.txt;
   - package_type "header-library", no_copy_source = True, package_id() clears the info;
-  - options with_eigen / with_xtensor (True/False), off by default, matching the vcpkg port's
-    features and the CMake package's components (eigen, xtensor);
-  - each backend required only under its option, with transitive_headers=True, by a version range
+  - options with_<component> (True/False) for eigen, xtensor, onnx, xgboost, torch, off by default,
+    matching the vcpkg port's features and the CMake package's components;
+  - each backend or runtime package required only under its option (OPTION_PACKAGES), with transitive_headers=True, by a version range
     that admits what Conan Center has (eigen 3.4.0, xtensor 0.24.7) and what this build tests with,
     whose Eigen lower bound is the Eigen version CMakeLists.txt and weftConfig.cmake ask for, and
     which stays below Eigen 4 (Eigen3's config accepts 3.x only);
@@ -33,6 +33,12 @@ from pathlib import Path
 
 # What Conan Center offered when this check was written (issue 8); not queried at run time.
 CONAN_CENTER = {"eigen": "3.4.0", "xtensor": "0.24.7"}
+# The Conan packages each option requires: a runtime's (issue 13); libtorch is not on Conan Center,
+# so with_torch requires none (find_package(weft COMPONENTS torch) finds the system's).
+OPTION_PACKAGES = {"eigen": {"eigen"}, "xtensor": {"xtensor"}, "onnx": {"opencv", "onnx"},
+                   "xgboost": {"xgboost"}, "torch": set()}
+# Debian 12's runtimes, which this build tests with: each range must admit them.
+TESTED_RUNTIMES = {"opencv": "4.6.0", "onnx": "1.12.0", "xgboost": "1.7.4"}
 
 failures = []
 
@@ -236,7 +242,10 @@ def main():
           f"settings must include os, arch, compiler, build_type: {settings}")
 
     # Options: with_<component> for each CMake component and vcpkg feature
-    components = sorted(set(re.findall(r'_weft_comp STREQUAL "(\w+)"', config_in)))
+    components = set(re.findall(r'_weft_comp STREQUAL "(\w+)"', config_in))
+    for group in re.findall(r'_weft_comp MATCHES "\^\(([\w|]+)\)\$"', config_in):
+        components |= set(group.split("|"))
+    components = sorted(components)
     features = sorted(manifest.get("features", {}))
     expected_options = {f"with_{c}": [True, False] for c in components}
     options = attrs.get("options")
@@ -263,7 +272,7 @@ def main():
           "CMakeLists.txt and weftConfig.cmake.in ask for different Eigen versions")
     reqs = meths.get("requirements")
     found = requires_calls(reqs) if reqs else []
-    tested = {"eigen": args.tested_eigen, "xtensor": args.tested_xtensor}
+    tested = {"eigen": args.tested_eigen, "xtensor": args.tested_xtensor, **TESTED_RUNTIMES}
     seen = set()
     for guard, call in found:
         if not call.args or not isinstance(call.args[0], ast.Constant):
@@ -273,8 +282,9 @@ def main():
         pkg, _, rng = ref.partition("/")
         seen.add(pkg)
         print(f"[requires] {ref} under {'self.options.' + guard if guard else 'no option'}")
-        check(guard == f"with_{pkg}", f"{pkg} only when with_{pkg}",
-              f"{pkg} must be required under `if self.options.with_{pkg}:` only")
+        owner = next((f"with_{c}" for c, pkgs in OPTION_PACKAGES.items() if pkg in pkgs), "?")
+        check(guard == owner, f"{pkg} only when {owner}",
+              f"{pkg} must be required under `if self.options.{owner}:` only")
         kw = {k.arg: k.value for k in call.keywords}
         check(isinstance(kw.get("transitive_headers"), ast.Constant)
               and kw["transitive_headers"].value is True,
@@ -297,8 +307,9 @@ def main():
             check(not admits(alternatives, "4.0.0") and not admits(alternatives, "5.0.0"),
                   "eigen stays below 4 (find_dependency(Eigen3 3.4) accepts 3.x only)",
                   "eigen's range admits 4.x or 5.x, which find_dependency(Eigen3 3.4) refuses")
-    check(seen == {"eigen", "xtensor"}, "requires eigen and xtensor, nothing else",
-          f"requirements are {sorted(seen)}, must be eigen and xtensor")
+    expected_pkgs = set().union(*(OPTION_PACKAGES.get(c, {c}) for c in components))
+    check(seen == expected_pkgs, f"requires {sorted(expected_pkgs)}, nothing else",
+          f"requirements are {sorted(seen)}, must be {sorted(expected_pkgs)}")
 
     # Packaging
     exports = attrs.get("exports_sources")
