@@ -1,8 +1,8 @@
 # docs/conf.py - Sphinx configuration of weft's documentation site. Build it with scripts/docs.
 #
 # Pages are Markdown (MyST); the reference is Doxygen XML read by breathe. scripts/docs runs the
-# tools in docs/tools first: they write docs/_generated/ (the compatibility table, the pipeline
-# pictures). Warnings are errors (scripts/docs passes -W --keep-going).
+# tools in docs/tools first: they check the committed compatibility table (in compatibility.md) and
+# pictures (docs/images/) against the code, and write docs/_generated/ (the reference's contracts). Warnings are errors (scripts/docs passes -W --keep-going).
 import os
 
 project = "weft"
@@ -13,15 +13,15 @@ extensions = ["myst_parser", "breathe"]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 # Pages that are only included into others, and the tools' sources, are not pages of their own.
-exclude_patterns = ["_build", "tools", "Doxyfile", "_generated/compatibility_table.md",
-                    "_generated/contracts.md"]
+exclude_patterns = ["_build", "tools", "Doxyfile", "_generated/contracts.md"]
 
 myst_heading_anchors = 3
 suppress_warnings = []
 
 html_theme = "furo"
 html_title = "weft"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["weft.css"]   # tables wrap inside the column (docs/_static/weft.css)
 
 # breathe: Doxygen's XML, written by scripts/docs (WEFT_DOXYGEN_XML overrides where it lives).
 _here = os.path.dirname(os.path.abspath(__file__))
