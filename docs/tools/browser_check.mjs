@@ -23,7 +23,8 @@ function pages(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!entry.name.startsWith("_")) out.push(...pages(full));
+      // Sphinx's own folders hold no pages; _generated/ holds the reference's.
+      if (!["_static", "_sources", "_images", "_downloads"].includes(entry.name)) out.push(...pages(full));
     } else if (entry.name.endsWith(".html") && entry.name !== "search.html") {
       out.push(full);
     }
@@ -55,7 +56,7 @@ function measure(SLACK) {
     counts.tables++;
     tooWide(table, "table");
     // Furo wraps a table in a scrolling box: the table then fits the column while its cells do not.
-    const wrapper = table.parentElement;
+    const wrapper = table.closest(".table-wrapper");
     if (wrapper && wrapper.scrollWidth > wrapper.clientWidth + SLACK) {
       problems.push(`table scrolls sideways (${wrapper.scrollWidth} px in ${wrapper.clientWidth} px): ${name(table)}`);
     }
@@ -79,7 +80,10 @@ function measure(SLACK) {
     const charWidth = ctx.measureText("0").width;
     const room = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     const lines = pre.textContent.split("\n").filter((l) => l.trim());
-    const cut = lines.filter((l) => l.length * charWidth > room + SLACK);
+    // A block that wraps its lines (white-space: pre-wrap, as the reference's contracts) shows
+    // each line whole; only a block that keeps lines on one row can cut one off.
+    const wraps = style.whiteSpace === "pre-wrap" || style.whiteSpace === "break-spaces";
+    const cut = wraps ? [] : lines.filter((l) => l.length * charWidth > room + SLACK);
     counts.codeLines += lines.length;
     counts.cutLines += cut.length;
     if (cut.length || pre.scrollWidth > pre.clientWidth + SLACK) {
