@@ -7,6 +7,7 @@
 //   nested_pipeline   guide.md, "Nesting" (fan_out joined by concat, ensemble, fallback)
 //   sequence          sequence.md    fan_out    fan_out.md      ensemble   ensemble.md
 //   fallback          fallback.md    describe   describe.md     execution  execution.md
+//   batched           adapters.md, "batched"
 // to_dot lays a pipeline out left to right; a page's column is tall and narrow, so each picture is
 // laid out top to bottom (rankdir=TB) instead: the only change made to to_dot's text.
 // scripts/docs renders them with `dot -Tsvg` and compares them with the committed docs/images/.
@@ -69,10 +70,11 @@ int main(int argc, char** argv) {
   const auto fallback = weft::fallback(maybe{}, scale{1.0f}).when(weft::non_finite);
   const auto described = weft::fan_out(scale{1.0f}, xscale{2.0f}) | weft::concat | head{};
   const auto parallel = weft::fan_out(weft::par, scale{1.0f}, xscale{2.0f}, scale{3.0f});
+  const auto batched = weft::batched(scale{2.0f} | weft::softmax);
   const bool ok = write(dir, "guide_first", weft::to_dot(first)) && write(dir, "readme_pipeline", weft::to_dot(readme)) &&
                   write(dir, "nested_pipeline", weft::to_dot(nested)) && write(dir, "sequence", weft::to_dot(sequence)) &&
                   write(dir, "fan_out", weft::to_dot(fan_out)) && write(dir, "ensemble", weft::to_dot(ensemble)) &&
                   write(dir, "fallback", weft::to_dot(fallback)) && write(dir, "describe", weft::to_dot(described)) &&
-                  write(dir, "execution", weft::to_dot(parallel));
+                  write(dir, "execution", weft::to_dot(parallel)) && write(dir, "batched", weft::to_dot(batched));
   return ok ? 0 : 1;
 }
