@@ -4,7 +4,7 @@
 //   - a table, picture or code block is wider than the content column (it would be clipped or
 //     scroll sideways),
 //   - a code line is cut off (wider than its block: the reader must scroll to see it),
-//   - an image does not load,
+//   - an image does not load, or is shrunk below 3/4 of its size to fit (its text unreadable),
 //   - a local link is dead: its file does not exist, or its #anchor is not an id on that page.
 // Usage: node browser_check.mjs <site-dir> [chromium]   (run by scripts/docs; prints a summary line)
 import fs from "node:fs";
@@ -14,6 +14,7 @@ import puppeteer from "puppeteer-core";
 
 const WIDTH = 1280;
 const SLACK = 1; // px: rounding of sub-pixel layout
+const MIN_SCALE = 0.75; // a picture shown smaller than this fraction of its size fails
 const site = path.resolve(process.argv[2] ?? "build/docs/html");
 const chromium = process.argv[3] ?? process.env.CHROMIUM ?? "/usr/bin/chromium";
 
@@ -33,7 +34,7 @@ function pages(dir) {
 }
 
 // Runs in the page: measures the content column's tables, pictures and code, and lists its links.
-function measure(SLACK) {
+function measure(SLACK, MIN_SCALE) {
   const column = document.querySelector("article[role=main]") ?? document.body;
   const right = column.getBoundingClientRect().right;
   const name = (el) => {
@@ -67,6 +68,10 @@ function measure(SLACK) {
     tooWide(img, "picture");
     if (img.tagName === "IMG" && !(img.complete && img.naturalWidth > 0)) {
       problems.push(`image does not load: ${name(img)}`);
+    } else if (img.tagName === "IMG" && img.width < MIN_SCALE * img.naturalWidth) {
+      // Squeezed to the column, a picture's text shrinks with it: below 3/4 it is hard to read.
+      problems.push(`picture shrunk to ${Math.round(100 * img.width / img.naturalWidth)}% of its size ` +
+                    `(${img.naturalWidth} px into ${img.width} px; its text too small to read): ${name(img)}`);
     }
   }
   // Code: each line must fit its block (monospace: the width of a line is its length times the
@@ -117,7 +122,7 @@ try {
   for (const file of pages(site)) {
     const rel = path.relative(site, file);
     await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
-    const { problems, counts, links, ids } = await page.evaluate(measure, SLACK);
+    const { problems, counts, links, ids } = await page.evaluate(measure, SLACK, MIN_SCALE);
     totals.pages++;
     for (const k of Object.keys(counts)) totals[k] += counts[k];
     for (const p of problems) failures.push(`${rel}: ${p}`);
