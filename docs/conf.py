@@ -1,9 +1,12 @@
 # docs/conf.py - Sphinx configuration of weft's documentation site. Build it with scripts/docs.
 #
 # Pages are Markdown (MyST); the reference is Doxygen XML read by breathe. scripts/docs runs the
-# tools in docs/tools first: they write docs/_generated/ (the compatibility table, the pipeline
-# pictures). Warnings are errors (scripts/docs passes -W --keep-going).
+# tools in docs/tools first: they check the committed compatibility table (in compatibility.md) and
+# pictures (docs/images/) against the code, and write docs/_generated/ (the reference's pages, one
+# per header). Warnings are errors (scripts/docs passes -W --keep-going).
+import logging
 import os
+import re
 
 project = "weft"
 author = "the weft authors"
@@ -13,15 +16,15 @@ extensions = ["myst_parser", "breathe"]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 # Pages that are only included into others, and the tools' sources, are not pages of their own.
-exclude_patterns = ["_build", "tools", "Doxyfile", "_generated/compatibility_table.md",
-                    "_generated/contracts.md"]
+exclude_patterns = ["_build", "tools", "Doxyfile", "_generated/reference/toc.md"]
 
 myst_heading_anchors = 3
 suppress_warnings = []
 
 html_theme = "furo"
 html_title = "weft"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["weft.css"]   # tables wrap inside the column (docs/_static/weft.css)
 
 # breathe: Doxygen's XML, written by scripts/docs (WEFT_DOXYGEN_XML overrides where it lives).
 _here = os.path.dirname(os.path.abspath(__file__))
@@ -64,5 +67,34 @@ def _toctree_performance(app, docname, source):
         source[0] = text
 
 
+# A picture links to its full-size SVG (`[![alt](images/x.svg)](images/x.svg)`, which reads right on
+# a code host too). MyST makes such a link a download; on the site it should open the picture.
+def _open_svg_links(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for folder, _, files in os.walk(app.outdir):
+        for name in files:
+            if name.endswith(".html"):
+                path = os.path.join(folder, name)
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+                fixed = re.sub(r'(<a class="reference download internal") download="" (href="[^"]*\.svg")',
+                               r"\1 \2", text)
+                if fixed != text:
+                    with open(path, "w", encoding="utf-8") as f:
+                        f.write(fixed)
+
+
+# Each reference page (one per header) renders its part of namespace weft, so breathe declares
+# `namespace weft` once per page, and Sphinx's C++ domain reports each repeat as a duplicate. Only
+# that message is dropped: any other duplicate declaration still fails the build.
+class _NamespaceRepeat(logging.Filter):
+    def filter(self, record):
+        text = record.getMessage()
+        return not (text.startswith("Duplicate C++ declaration") and text.endswith("'.. cpp:type:: weft'."))
+
+
 def setup(app):
+    logging.getLogger("sphinx.sphinx.domains.cpp").addFilter(_NamespaceRepeat())
     app.connect("source-read", _toctree_performance)
+    app.connect("build-finished", _open_svg_links)

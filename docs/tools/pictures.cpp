@@ -1,10 +1,17 @@
-// docs/tools/pictures.cpp - writes the Graphviz source of the guide's example pipelines.
+// docs/tools/pictures.cpp - writes the Graphviz source of every pipeline picture in the docs.
 //
-// Usage: pictures <output directory>. Writes readme_pipeline.dot (the guide's first pipeline:
-// an Eigen stage, an xtensor stage and a cast) and nested_pipeline.dot (a sequence holding a
-// fan_out joined by concat, an ensemble and a fallback), each from weft::to_dot, so the pictures
-// show what the library sees. scripts/docs renders them with `dot -Tsvg` into docs/_generated/.
-// The stand-in models are docs/tools/snippet_prelude.hpp's, as in the guide.
+// Usage: pictures <output directory>. Writes one <name>.dot per picture, each weft::to_dot of the
+// pipeline the page shows in code, so a picture shows what the library sees:
+//   guide_first       guide.md, the first program (Eigen stages and a cast)
+//   readme_pipeline   README.md, the nesting example (preprocess, a fallback over an ensemble, argmax)
+//   nested_pipeline   guide.md, "Nesting" (fan_out joined by concat, ensemble, fallback)
+//   sequence          sequence.md    fan_out    fan_out.md      ensemble   ensemble.md
+//   fallback          fallback.md    describe   describe.md     execution  execution.md
+//   batched           adapters.md, "batched"
+// to_dot lays a pipeline out left to right; a page's column is tall and narrow, so each picture is
+// laid out top to bottom (rankdir=TB) instead: the only change made to to_dot's text.
+// scripts/docs renders them with `dot -Tsvg` and compares them with the committed docs/images/.
+// The stand-in models are docs/tools/snippet_prelude.hpp's, as on the pages.
 #include <weft/describe.hpp>
 
 #include <fstream>
@@ -15,20 +22,28 @@
 
 namespace {
 
+// guide.md's first program, verbatim.
 struct scaler {
   using input_type = Eigen::Matrix<float, 4, 1>;
   using output_type = Eigen::Matrix<float, 4, 1>;
   output_type operator()(const input_type& v) const { return 0.5f * v; }
 };
 struct relu {
-  using input_type = xt::xtensor_fixed<float, xt::xshape<4>>;
-  using output_type = xt::xtensor_fixed<float, xt::xshape<4>>;
-  output_type operator()(const input_type& v) const { return xt::maximum(v, 0.0f); }
+  using input_type = Eigen::Matrix<float, 4, 1>;
+  using output_type = Eigen::Matrix<float, 4, 1>;
+  output_type operator()(const input_type& v) const { return v.cwiseMax(0.0f); }
 };
 
-bool write(const std::string& path, const std::string& text) {
+std::string top_to_bottom(std::string dot) {
+  const std::string lr = "rankdir=LR;";
+  if (const auto at = dot.find(lr); at != std::string::npos) dot.replace(at, lr.size(), "rankdir=TB;");
+  return dot;
+}
+
+bool write(const std::string& dir, const std::string& name, const std::string& dot) {
+  const std::string path = dir + "/" + name + ".dot";
   std::ofstream out(path);
-  out << text;
+  out << top_to_bottom(dot);
   if (!out) std::cerr << "pictures: cannot write " << path << "\n";
   return static_cast<bool>(out);
 }
@@ -42,13 +57,24 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   using weft::operator|;
-  // The guide's first pipeline (guide.md, "A first pipeline in five minutes").
-  const auto readme = scaler{} | relu{} | weft::cast<double>;
-  // The guide's nested pipeline (guide.md, "Nesting").
+  const auto first = scaler{} | relu{} | weft::cast<double>;
+  const auto classifier =
+      weft::fallback(weft::ensemble(weft::mean, mlp_a, mlp_b, mlp_c), backup_model).when(weft::below_confidence(0.7));
+  const auto readme = preprocess | weft::named("classifier", classifier) | weft::argmax;
   const auto nested = weft::fan_out(scale{1.0f}, xscale{2.0f}) | weft::concat | head{} |
                       weft::named("vote", weft::ensemble(weft::mean, scale{1.0f}, xscale{0.5f})) |
                       weft::fallback(maybe{}, scale{1.0f}).when(weft::non_finite) | weft::softmax;
-  const bool ok = write(dir + "/readme_pipeline.dot", weft::to_dot(readme)) &&
-                  write(dir + "/nested_pipeline.dot", weft::to_dot(nested));
+  const auto sequence = scale{2.0f} | xscale{0.5f} | weft::cast<double>;
+  const auto fan_out = weft::fan_out(scale{1.0f}, xscale{2.0f}) | weft::concat;
+  const auto ensemble = weft::ensemble(weft::mean, scale{1.0f}, scale{2.0f}, xscale{6.0f});
+  const auto fallback = weft::fallback(maybe{}, scale{1.0f}).when(weft::non_finite);
+  const auto described = weft::fan_out(scale{1.0f}, xscale{2.0f}) | weft::concat | head{};
+  const auto parallel = weft::fan_out(weft::par, scale{1.0f}, xscale{2.0f}, scale{3.0f});
+  const auto batched = weft::batched(scale{2.0f} | weft::softmax);
+  const bool ok = write(dir, "guide_first", weft::to_dot(first)) && write(dir, "readme_pipeline", weft::to_dot(readme)) &&
+                  write(dir, "nested_pipeline", weft::to_dot(nested)) && write(dir, "sequence", weft::to_dot(sequence)) &&
+                  write(dir, "fan_out", weft::to_dot(fan_out)) && write(dir, "ensemble", weft::to_dot(ensemble)) &&
+                  write(dir, "fallback", weft::to_dot(fallback)) && write(dir, "describe", weft::to_dot(described)) &&
+                  write(dir, "execution", weft::to_dot(parallel)) && write(dir, "batched", weft::to_dot(batched));
   return ok ? 0 : 1;
 }

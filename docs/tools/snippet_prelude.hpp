@@ -1,10 +1,12 @@
-// docs/tools/snippet_prelude.hpp - what every code snippet of docs/guide.md and README.md may assume.
+// docs/tools/snippet_prelude.hpp - what the guide's and README's snippets assume.
 //
-// scripts/check-snippets compiles each ```cpp block of the guide and the README after this header
-// (first at namespace scope, else inside a function body); a ```cpp run block is built and run
-// inside main() after it (a ```cpp program block is a whole program and does without it). The guide's own first snippets define
-// their models in full; the later ones use the small stand-ins below, so each snippet shows only the
-// combinator it is about. Names defined here must not be redefined by a snippet.
+// scripts/check-snippets compiles each ```cpp block of the guide and the README after
+// this header (first at namespace scope, else inside a function body); a ```cpp run
+// block is built and run inside main() after it (a ```cpp program block is a whole
+// program and does without it). The guide's first program defines its models in full;
+// the later snippets use the small stand-ins below, so each shows only the combinator
+// it is about. Names defined here must not be redefined by a snippet. docs/snippets.md
+// shows this file (scripts/docs checks that it is the same).
 #ifndef WEFT_DOCS_SNIPPET_PRELUDE_HPP
 #define WEFT_DOCS_SNIPPET_PRELUDE_HPP
 
@@ -53,13 +55,16 @@ struct maybe {
 struct head {
   using input_type = vec8;
   using output_type = vec4;
-  output_type operator()(const input_type& v) const { return v.head<4>() + v.tail<4>(); }
+  output_type operator()(const input_type& v) const {
+    return v.head<4>() + v.tail<4>();
+  }
 };
 
-// The README's stand-ins: a pre-processing stage, three classifiers and a backup, one input. Each
-// classifier ends in softmax, so its output is four class probabilities that below_confidence can
-// judge: on x, the three classifiers' mean is at most 0.66 (too unsure for below_confidence(0.7)),
-// and the sharper backup answers class 3 with 0.98.
+// The README's stand-ins: a pre-processing stage, three classifiers and a backup, one
+// input. Each classifier ends in softmax, so its output is four class probabilities
+// that below_confidence can judge: on x, the three classifiers' mean is at most 0.66
+// (too unsure for below_confidence(0.7)), and the sharper backup answers class 3 with
+// 0.98.
 inline const scale preprocess{10.0f};
 inline const auto mlp_a = scale{1.0f} | weft::softmax;
 inline const auto mlp_b = scale{0.5f} | weft::softmax;

@@ -2,7 +2,7 @@
 // weft/convert.hpp - the judgement of a connection, and the bridge it chooses.
 //
 // Contract:
-//   weft::conversion<From, To>::kind is decided at compile time (DESIGN.md section 3):
+//   weft::conversion<From, To>::kind is decided at compile time:
 //     identity      same type: the value is forwarded, no cost;
 //     view          same scalar, compatible extents, same memory order, To can view memory: zero copy;
 //     copy          same scalar, compatible extents, another container or layout: one pass, no
