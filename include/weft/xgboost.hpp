@@ -141,9 +141,9 @@ class xgboost_model {
   }
 
   /// [num_feature], from the file.
-  const shape& input_shape() const noexcept { return state_->input; }
+  shape input_shape() const noexcept { return state_->input; }
   /// [values per sample], from the file: num_class for multi:softprob, else 1 (or num_target).
-  const shape& output_shape() const noexcept { return state_->output; }
+  shape output_shape() const noexcept { return state_->output; }
   /// The model file's path as given.
   const std::string& path() const noexcept { return state_->booster.path(); }
   /// The file's objective, e.g. "multi:softprob".

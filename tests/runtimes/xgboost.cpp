@@ -225,6 +225,9 @@ static_assert(weft::batch_native<weft::xgboost_model<vecx, vecx>>);
 static_assert(weft::batch_native<weft::xgboost_model<xvec8, xvec3>>);
 static_assert(weft::batch_native<weft::xgboost_model<xvecx, xvecx>>);
 static_assert(std::is_same_v<weft::batch_t<weft::input_t<weft::xgboost_model<vec8, vec3>>>, batch8>);
+// The declared shapes take part in the checks combinators make when built (shape.hpp's concepts).
+static_assert(weft::detail::declares_input_shape<weft::xgboost_model<vecx, vecx>> &&
+              weft::detail::declares_output_shape<weft::xgboost_model<vecx, vecx>>);
 static_assert(std::is_same_v<decltype(std::declval<const weft::xgboost_model<xvec8, vec1>&>().call_batch(
                                  std::declval<const xt::xtensor<float, 2>&>())),
                              Eigen::Matrix<float, 1, Eigen::Dynamic>>);
