@@ -27,6 +27,8 @@
 //   name, if given) on its way out; any other exception passes through unchanged. Calls are const and
 //   thread-safe when the stages' calls are; a failed call changes no stage.
 //   Cost: no allocation, virtual call or copy beyond what the bridges name; weft's layers are forced inline.
+//   Compile cost: each `|` judges (and checks the shapes of) only the link it adds, never its left
+//   side again; the new sequence takes the left one's stages whole (docs/performance.md, issue 18).
 //   Example:  auto p = scaler{} | weft::fn<In, Out>(relu) | weft::cast<double>;  auto y = p(x);
 #ifndef WEFT_SEQUENCE_HPP
 #define WEFT_SEQUENCE_HPP
