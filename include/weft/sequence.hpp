@@ -27,6 +27,8 @@
 //   name, if given) on its way out; any other exception passes through unchanged. Calls are const and
 //   thread-safe when the stages' calls are; a failed call changes no stage.
 //   Cost: no allocation, virtual call or copy beyond what the bridges name; weft's layers are forced inline.
+//   Compile cost: each `|` judges (and checks the shapes of) only the link it adds, never its left
+//   side again; the new sequence takes the left one's stages whole (docs/performance.md, issue 18).
 //   Example:  auto p = scaler{} | weft::fn<In, Out>(relu) | weft::cast<double>;  auto y = p(x);
 #ifndef WEFT_SEQUENCE_HPP
 #define WEFT_SEQUENCE_HPP
@@ -106,7 +108,9 @@ class sequence {
   static constexpr std::size_t n = sizeof...(Stages);
   using first = detail::nth_t<0, Stages...>;
   using last = detail::nth_t<n - 1, Stages...>;
-  static constexpr bool well_formed = detail::sequence_ok<Stages...>();
+  // Judged on demand (by a call, or the constructor that judges every link), not with the class: a
+  // chain `a | b | ...` builds a sequence per stage, and judging each whole again would cost N^2.
+  static constexpr bool well_formed() noexcept { return detail::sequence_ok<Stages...>(); }
 
  public:
   /// The first stage's input type.
@@ -140,10 +144,19 @@ class sequence {
     check_links();
   }
 
+  /// `left | r` (operator|): left's stages (moved from an rvalue), then r. Left's links were judged
+  /// when it was built and operator| judged the new one; only the new link's shapes are checked here.
+  template <class... L, class R>
+  sequence(detail::appending_t, sequence<L...>&& left, R&& r)
+      : sequence(detail::appending, std::move(left.boxes_), std::forward<R>(r)) {}
+  template <class... L, class R>
+  sequence(detail::appending_t, const sequence<L...>& left, R&& r)
+      : sequence(detail::appending, left.boxes_, std::forward<R>(r)) {}
+
   /// Runs every stage in order. Throws what a stage throws; a weft::error gains this stage's segment.
   /// A stage that declares input_shape() has its argument checked first (shape_error).
   WEFT_INLINE output_type operator()(const input_type& x) const {
-    if constexpr (well_formed) return run<0>(x);
+    if constexpr (well_formed()) return run<0>(x);
     else std::abort();  // unreachable: a mis-wired sequence failed to compile where it was built
   }
 
@@ -177,6 +190,21 @@ class sequence {
   template <std::size_t I> constexpr auto&& stored() && noexcept { return detail::box_get<I>(std::move(boxes_)); }
 
  private:
+  template <class...>
+  friend class sequence;
+
+  // Each box of the shorter sequence is sliced out of its boxes as it is: no function per stage.
+  template <std::size_t... J, class... L, class R>
+  sequence(detail::appending_t, detail::stage_boxes<std::index_sequence<J...>, L...>&& left, R&& r)
+      : boxes_(static_cast<detail::stage_box<J, L>&&>(left)..., std::forward<R>(r)) {
+    check_link<n - 1>();
+  }
+  template <std::size_t... J, class... L, class R>
+  sequence(detail::appending_t, const detail::stage_boxes<std::index_sequence<J...>, L...>& left, R&& r)
+      : boxes_(static_cast<const detail::stage_box<J, L>&>(left)..., std::forward<R>(r)) {
+    check_link<n - 1>();
+  }
+
   template <std::size_t I, class X>
   WEFT_INLINE output_type run(X& x) const {
     if constexpr (I + 1 == n) {
@@ -198,7 +226,7 @@ class sequence {
 
   // Load-time validation: every link where a side declares its shape, judged once, here.
   void check_links() const {
-    if constexpr (well_formed && n > 1) {
+    if constexpr (well_formed() && n > 1) {
       [&]<std::size_t... I>(std::index_sequence<I...>) { (check_link<I + 1>(), ...); }(std::make_index_sequence<n - 1>{});
     }
   }
@@ -232,12 +260,14 @@ inline constexpr std::size_t stages_in = 1;
 template <class... S>
 inline constexpr std::size_t stages_in<sequence<S...>> = sizeof...(S);
 
-template <class L, class R, std::size_t... I>
-WEFT_INLINE constexpr auto append(L&& l, R&& r, std::index_sequence<I...>) {
+template <class Seq, class R> struct appended;
+template <class... S, class R> struct appended<sequence<S...>, R> { using type = sequence<S..., R>; };
+
+template <class L, class R>
+WEFT_INLINE constexpr auto append(L&& l, R&& r) {
   using left = std::remove_cvref_t<L>;
   if constexpr (is_sequence<left>::value) {
-    return sequence<std::remove_cvref_t<decltype(std::forward<L>(l).template stored<I>())>..., std::decay_t<R>>(
-        prejudged, std::forward<L>(l).template stored<I>()..., std::forward<R>(r));
+    return typename appended<left, std::decay_t<R>>::type(appending, std::forward<L>(l), std::forward<R>(r));
   } else {
     return sequence<left, std::decay_t<R>>(prejudged, std::forward<L>(l), std::forward<R>(r));
   }
@@ -292,19 +322,18 @@ WEFT_INLINE constexpr auto operator|(L&& l, R&& r) {
   using right = std::remove_cvref_t<R>;
   using from = detail::owned_t<output_t<left>>;  // what arrives: a view output is materialised
   constexpr std::size_t at = detail::stages_in<left>;
-  constexpr auto indices = std::make_index_sequence<at>{};
   if constexpr (adapter<right>) {
     if constexpr (!right::template accepts<from>) {
       (void)typename right::template diagnostic<detail::sequence_stage<at>, from>{};
       return detail::broken_pipeline<input_t<left>, from>{};
     } else {
-      return detail::append(std::forward<L>(l), adapter_stage<right, from>{std::forward<R>(r)}, indices);
+      return detail::append(std::forward<L>(l), adapter_stage<right, from>{std::forward<R>(r)});
     }
   } else if constexpr (!detail::link_ok<from, detail::meets_t<from, right>>) {
     (void)detail::link_diagnostic<at, from, detail::meets_t<from, right>>{};
     return detail::broken_pipeline<input_t<left>, output_t<right>>{};
   } else {
-    return detail::append(std::forward<L>(l), std::forward<R>(r), indices);
+    return detail::append(std::forward<L>(l), std::forward<R>(r));
   }
 }
 

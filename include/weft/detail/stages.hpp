@@ -41,13 +41,41 @@ WEFT_INLINE constexpr const M& box_get(const stage_box<I, M>& b) noexcept { retu
 template <std::size_t I, class M>
 WEFT_INLINE constexpr M&& box_get(stage_box<I, M>&& b) noexcept { return std::move(b.value); }
 
-/// The I-th type of a pack.
+/// The I-th type of a pack, in constant template depth: clang's builtin, elsewhere one overload
+/// resolution against a class holding each type at its index (libstdc++'s tuple_element recurses
+/// three types a step, each step copying the rest of the pack: quadratic in the pack per look-up).
+#if defined(__has_builtin)
+#if __has_builtin(__type_pack_element)
+#define WEFT_DETAIL_TYPE_PACK_ELEMENT 1
+#endif
+#endif
+#ifdef WEFT_DETAIL_TYPE_PACK_ELEMENT
+#undef WEFT_DETAIL_TYPE_PACK_ELEMENT
 template <std::size_t I, class... T>
-using nth_t = std::tuple_element_t<I, std::tuple<T...>>;
+using nth_t = __type_pack_element<I, T...>;
+#else
+template <std::size_t I, class T>
+struct indexed_type {
+  using type = T;
+};
+template <class Indices, class... T>
+struct indexed_types;
+template <std::size_t... I, class... T>
+struct indexed_types<std::index_sequence<I...>, T...> : indexed_type<I, T>... {};
+template <std::size_t I, class T>
+indexed_type<I, T> indexed_base(const indexed_type<I, T>*);  // unevaluated: picks the base at I
+template <std::size_t I, class... T>
+using nth_t = typename decltype(indexed_base<I>(
+    static_cast<const indexed_types<std::index_sequence_for<T...>, T...>*>(nullptr)))::type;
+#endif
 
 /// Constructor tag: the connections were judged already (by operator|).
 struct prejudged_t {};
 inline constexpr prejudged_t prejudged{};
+
+/// Constructor tag: one stage appended to a sequence whose connections were judged when it was built.
+struct appending_t {};
+inline constexpr appending_t appending{};
 
 /// Path segment "<combinator>[i]", with the stage's given name quoted when it has one.
 inline std::string segment(std::string_view combinator, std::size_t index, std::string_view name) {
