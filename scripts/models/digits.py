@@ -5,6 +5,7 @@ Writes into <datadir>/digits/ (scripts/make-test-models passes <repo>/tests/data
   xgboost.ubj   an XGBoost classifier (objective multi:softprob, 10 classes, 15 rounds of depth-3 trees)
   mlp.onnx      a PyTorch MLP 64 -> 32 (ReLU) -> 10 ending in a softmax: its output "probabilities" is
                 class probabilities, not logits; input "pixels" f32[batch, 64] (symbolic batch), opset 11
+  mlp.pt        the same MLP as TorchScript (torch.jit.trace): bench/runtimes.cpp times it in libtorch
   expected.csv  per test image, in test-set order: its line in digits.csv (0-based), its label, then each
                 model's predicted class (argmax) and its 10 probabilities, as Python computes them
                 (header: line,label,xgboost_class,mlp_class,xgboost_p0..p9,mlp_p0..p9)
@@ -122,6 +123,7 @@ def main():
     torch.onnx.export(mlp, torch.zeros(1, 64), mlp_path, input_names=["pixels"],
                       output_names=["probabilities"], opset_version=11,
                       dynamic_axes={"pixels": {0: "batch"}, "probabilities": {0: "batch"}})
+    torch.jit.trace(mlp, torch.zeros(1, 64)).save(os.path.join(out, "mlp.pt"))
     with torch.no_grad():
         p_mlp = mlp(torch.from_numpy(x[test])).numpy()
 
@@ -140,7 +142,7 @@ def main():
             f.write(f"{line},{y[line]},{p_trees[k].argmax()},{p_mlp[k].argmax()},"
                     + ",".join(f"{v:.8g}" for v in p_trees[k]) + ","
                     + ",".join(f"{v:.8g}" for v in p_mlp[k]) + "\n")
-    for name in ("xgboost.ubj", "mlp.onnx", "expected.csv"):
+    for name in ("xgboost.ubj", "mlp.onnx", "mlp.pt", "expected.csv"):
         print(f"digits.py: wrote {os.path.join(out, name)} ({os.path.getsize(os.path.join(out, name))} bytes)",
               file=sys.stderr)
 
