@@ -1,0 +1,592 @@
+// Tests for weft/xgboost.hpp: predictions against XGBoost's Python package (JSON and UBJ files;
+// Eigen fixed, Eigen dynamic, xtensor; per sample and call_batch), the checks at load, shape errors
+// before XGBoost runs, stage paths, composition, shared state, and what crosses without a copy.
+//
+// This executable interposes XGBoosterPredictFromDense (the definition below wins over
+// libxgboost's for calls made from this program; it forwards to the real one through dlsym) to see
+// exactly which buffer XGBoost is given and which buffer it answers in, and replaces the global
+// operator new to count the allocations weft makes around XGBoost's call.
+#include <weft/xgboost.hpp>
+#include <weft/eigen.hpp>
+#include <weft/xtensor.hpp>
+
+#include <weft/batched.hpp>
+#include <weft/ensemble.hpp>
+#include <weft/model.hpp>
+#include <weft/sequence.hpp>
+
+#include <doctest/doctest.h>
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <new>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+// =============================================================================================
+// Spies: XGBoost's prediction entry point, and the global allocation functions.
+// =============================================================================================
+
+namespace {
+
+std::atomic<bool> g_counting{false};
+std::atomic<long> g_allocations{0};
+std::atomic<std::size_t> g_last_size{0};
+
+void* counted(std::size_t n) {
+  if (g_counting.load()) {
+    g_allocations.fetch_add(1);
+    g_last_size.store(n);
+  }
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* counted_aligned(std::size_t n, std::align_val_t al) {
+  if (g_counting.load()) {
+    g_allocations.fetch_add(1);
+    g_last_size.store(n);
+  }
+  std::size_t a = static_cast<std::size_t>(al);
+  if (a < sizeof(void*)) a = sizeof(void*);
+  if (void* p = std::aligned_alloc(a, n == 0 ? a : (n + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
+
+/// What the last XGBoosterPredictFromDense call was given and answered.
+struct predict_spy {
+  std::atomic<long> calls{0};
+  char values[256] = {};               // the __array_interface__ JSON weft passed
+  const float* result = nullptr;       // XGBoost's own output buffer
+};
+predict_spy g_spy;
+
+/// The data pointer named in an __array_interface__ JSON ("data":[<address>,true]).
+const float* interface_pointer(const char* json) {
+  const char* at = std::strstr(json, "\"data\":[");
+  if (!at) return nullptr;
+  return reinterpret_cast<const float*>(static_cast<std::uintptr_t>(std::strtoull(at + 8, nullptr, 10)));
+}
+
+/// Counts the allocations made while it is alive, XGBoost's own excepted (paused in the spy).
+class weft_allocations {
+ public:
+  weft_allocations() {
+    g_allocations.store(0);
+    g_counting.store(true);
+  }
+  ~weft_allocations() { g_counting.store(false); }
+  long count() const { return g_allocations.load(); }
+  std::size_t last_size() const { return g_last_size.load(); }
+};
+
+}  // namespace
+
+void* operator new(std::size_t n) { return counted(n); }
+void* operator new[](std::size_t n) { return counted(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try { return counted(n); } catch (...) { return nullptr; }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try { return counted(n); } catch (...) { return nullptr; }
+}
+void* operator new(std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try { return counted_aligned(n, a); } catch (...) { return nullptr; }
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try { return counted_aligned(n, a); } catch (...) { return nullptr; }
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+
+XGB_DLL int XGBoosterPredictFromDense(BoosterHandle handle, char const* values, char const* config, DMatrixHandle m,
+                                      bst_ulong const** out_shape, bst_ulong* out_dim, const float** out_result) {
+  using predict_fn = int (*)(BoosterHandle, char const*, char const*, DMatrixHandle, bst_ulong const**, bst_ulong*,
+                             const float**);
+  static const predict_fn real = [] {
+    void* symbol = dlsym(RTLD_NEXT, "XGBoosterPredictFromDense");
+    REQUIRE(symbol != nullptr);
+    predict_fn f = nullptr;
+    std::memcpy(&f, &symbol, sizeof f);
+    return f;
+  }();
+  g_spy.calls.fetch_add(1);
+  std::strncpy(g_spy.values, values, sizeof g_spy.values - 1);
+  const bool counting = g_counting.exchange(false);  // XGBoost's own allocations are not weft's
+  const int rc = real(handle, values, config, m, out_shape, out_dim, out_result);
+  g_counting.store(counting);
+  g_spy.result = rc == 0 ? *out_result : nullptr;
+  return rc;
+}
+
+// =============================================================================================
+// Data written by scripts/models/xgboost.py
+// =============================================================================================
+
+namespace {
+
+using vec8 = Eigen::Matrix<float, 8, 1>;
+using vec3 = Eigen::Matrix<float, 3, 1>;
+using vec4 = Eigen::Matrix<float, 4, 1>;
+using vec1 = Eigen::Matrix<float, 1, 1>;
+using vecx = Eigen::VectorXf;
+using batch8 = Eigen::Matrix<float, 8, Eigen::Dynamic>;
+using xvec8 = xt::xtensor_fixed<float, xt::xshape<8>>;
+using xvec3 = xt::xtensor_fixed<float, xt::xshape<3>>;
+using xvecx = xt::xtensor<float, 1>;
+
+std::string data_file(const std::string& name) { return std::string(WEFT_TEST_DATA) + "/xgboost/" + name; }
+
+/// The rows of a CSV file of floats ("nan" is NaN).
+std::vector<std::vector<float>> read_rows(const std::string& name) {
+  std::ifstream in(data_file(name));
+  REQUIRE_MESSAGE(in.good(), "missing test data " << data_file(name) << ": run scripts/make-test-models xgboost");
+  std::vector<std::vector<float>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<float> row;
+    std::stringstream cells(line);
+    std::string cell;
+    while (std::getline(cells, cell, ',')) row.push_back(std::strtof(cell.c_str(), nullptr));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+const std::vector<std::vector<float>>& inputs() {
+  static const auto rows = read_rows("inputs.csv");
+  return rows;
+}
+
+template <class V>
+V eigen_sample(const std::vector<float>& row) {
+  V v(static_cast<Eigen::Index>(row.size()));
+  for (std::size_t i = 0; i < row.size(); ++i) v(static_cast<Eigen::Index>(i)) = row[i];
+  return v;
+}
+
+template <class V>
+V xt_sample(const std::vector<float>& row) {
+  V v = weft::tensor_traits<V>::make(weft::shape{static_cast<std::ptrdiff_t>(row.size())});
+  for (std::size_t i = 0; i < row.size(); ++i) v(i) = row[i];
+  return v;
+}
+
+/// The inputs as an Eigen batch: one sample per column.
+template <class B = batch8>
+B eigen_batch() {
+  const auto& rows = inputs();
+  B b(8, static_cast<Eigen::Index>(rows.size()));
+  for (std::size_t j = 0; j < rows.size(); ++j)
+    for (std::size_t i = 0; i < 8; ++i) b(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[j][i];
+  return b;
+}
+
+/// The inputs as an xtensor batch: samples along axis 0.
+xt::xtensor<float, 2> xt_batch() {
+  const auto& rows = inputs();
+  xt::xtensor<float, 2> b({rows.size(), 8});
+  for (std::size_t j = 0; j < rows.size(); ++j)
+    for (std::size_t i = 0; i < 8; ++i) b(j, i) = rows[j][i];
+  return b;
+}
+
+/// Element i of sample output y equals Python's expected[row][i] to 1e-5.
+template <class Y>
+void check_row(const Y& y, const std::vector<float>& expected, std::size_t row) {
+  REQUIRE(static_cast<std::size_t>(y.size()) == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    INFO("row " << row << ", value " << i);
+    CHECK(std::abs(static_cast<float>(y(i)) - expected[i]) <= 1e-5f);
+  }
+}
+
+/// Every sample of an Eigen output batch (one per column) equals Python's, to 1e-5.
+template <class B>
+void check_eigen_batch(const B& out, const std::vector<std::vector<float>>& expected) {
+  REQUIRE(static_cast<std::size_t>(out.cols()) == expected.size());
+  REQUIRE(static_cast<std::size_t>(out.rows()) == expected[0].size());
+  for (std::size_t j = 0; j < expected.size(); ++j)
+    for (std::size_t i = 0; i < expected[j].size(); ++i) {
+      INFO("row " << j << ", value " << i);
+      CHECK(std::abs(out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) - expected[j][i]) <= 1e-5f);
+    }
+}
+
+/// A hand-written Eigen stage: standardises nothing, it doubles then halves (exactly the identity in
+/// float), so a pipeline through it must give Python's numbers.
+struct round_trip {
+  using input_type = vec8;
+  using output_type = vec8;
+  output_type operator()(const input_type& x) const { return (x * 2.0f) * 0.5f; }
+};
+
+/// A hand-written Eigen classifier that knows nothing: 1/3 for every class.
+struct uniform3 {
+  using input_type = vec8;
+  using output_type = vec3;
+  output_type operator()(const input_type&) const { return vec3::Constant(1.0f / 3.0f); }
+};
+
+/// A hand-written stage that drops the last feature (a bug a pipeline must report, not pass on).
+struct drop_last {
+  using input_type = vecx;
+  using output_type = vecx;
+  output_type operator()(const input_type& x) const { return x.head(x.size() - 1); }
+};
+
+}  // namespace
+
+// =============================================================================================
+// Types
+// =============================================================================================
+
+static_assert(weft::model<weft::xgboost_model<vec8, vec3>>);
+static_assert(weft::batch_native<weft::xgboost_model<vec8, vec3>>);
+static_assert(weft::batch_native<weft::xgboost_model<vecx, vecx>>);
+static_assert(weft::batch_native<weft::xgboost_model<xvec8, xvec3>>);
+static_assert(weft::batch_native<weft::xgboost_model<xvecx, xvecx>>);
+static_assert(std::is_same_v<weft::batch_t<weft::input_t<weft::xgboost_model<vec8, vec3>>>, batch8>);
+static_assert(std::is_same_v<decltype(std::declval<const weft::xgboost_model<xvec8, vec1>&>().call_batch(
+                                 std::declval<const xt::xtensor<float, 2>&>())),
+                             Eigen::Matrix<float, 1, Eigen::Dynamic>>);
+
+// =============================================================================================
+// Predictions against Python
+// =============================================================================================
+
+TEST_CASE("multi:softprob, JSON and UBJ, Eigen fixed: per sample and call_batch give predict_proba") {
+  const auto expected = read_rows("softprob.csv");
+  for (const char* file : {"softprob.json", "softprob.ubj"}) {
+    CAPTURE(file);
+    const weft::xgboost_model<vec8, vec3> m{data_file(file)};
+    CHECK(m.name == file);
+    CHECK(m.objective() == "multi:softprob");
+    CHECK(m.input_shape() == weft::shape{8});
+    CHECK(m.output_shape() == weft::shape{3});
+    CHECK(m.path() == data_file(file));
+    for (std::size_t r = 0; r < inputs().size(); ++r) check_row(m(eigen_sample<vec8>(inputs()[r])), expected[r], r);
+    check_eigen_batch(m.call_batch(eigen_batch()), expected);
+  }
+}
+
+TEST_CASE("Eigen dynamic: extents come from the file") {
+  const auto expected = read_rows("softprob.csv");
+  const weft::xgboost_model<vecx, vecx> m{data_file("softprob.ubj")};
+  CHECK(m.input_shape() == weft::shape{8});
+  CHECK(m.output_shape() == weft::shape{3});
+  for (std::size_t r = 0; r < inputs().size(); ++r) {
+    const vecx y = m(eigen_sample<vecx>(inputs()[r]));
+    CHECK(y.size() == 3);
+    check_row(y, expected[r], r);
+  }
+  check_eigen_batch(m.call_batch(eigen_batch<Eigen::MatrixXf>()), expected);
+}
+
+TEST_CASE("xtensor, fixed and dynamic: per sample and call_batch give predict_proba") {
+  const auto expected = read_rows("softprob.csv");
+  const weft::xgboost_model<xvec8, xvec3> fixed{data_file("softprob.json")};
+  const weft::xgboost_model<xvecx, xvecx> dynamic{data_file("softprob.json")};
+  for (std::size_t r = 0; r < inputs().size(); ++r) {
+    check_row(fixed(xt_sample<xvec8>(inputs()[r])), expected[r], r);
+    check_row(dynamic(xt_sample<xvecx>(inputs()[r])), expected[r], r);
+  }
+  for (const xt::xtensor<float, 2>& out : {fixed.call_batch(xt_batch()), dynamic.call_batch(xt_batch())}) {
+    REQUIRE(out.shape()[0] == expected.size());
+    REQUIRE(out.shape()[1] == 3);
+    for (std::size_t j = 0; j < expected.size(); ++j)
+      for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(out(j, i) - expected[j][i]) <= 1e-5f);
+  }
+}
+
+TEST_CASE("binary:logistic and reg:squarederror give one value per sample") {
+  SUBCASE("binary:logistic: the positive class's probability") {
+    const auto expected = read_rows("binary.csv");
+    const weft::xgboost_model<vec8, vec1> m{data_file("binary.json")};
+    CHECK(m.objective() == "binary:logistic");
+    CHECK(m.output_shape() == weft::shape{1});
+    for (std::size_t r = 0; r < inputs().size(); ++r) check_row(m(eigen_sample<vec8>(inputs()[r])), expected[r], r);
+    check_eigen_batch(m.call_batch(eigen_batch()), expected);
+  }
+  SUBCASE("reg:squarederror (UBJ), xtensor") {
+    const auto expected = read_rows("regression.csv");
+    const weft::xgboost_model<xvec8, xt::xtensor_fixed<float, xt::xshape<1>>> m{data_file("regression.ubj")};
+    CHECK(m.objective() == "reg:squarederror");
+    for (std::size_t r = 0; r < inputs().size(); ++r) {
+      const auto y = m(xt_sample<xvec8>(inputs()[r]));
+      CHECK(std::abs(y(0) - expected[r][0]) <= 1e-5f * std::max(1.0f, std::abs(expected[r][0])));
+    }
+    const auto out = m.call_batch(xt_batch());
+    REQUIRE(out.shape()[0] == expected.size());
+    for (std::size_t j = 0; j < expected.size(); ++j)
+      CHECK(std::abs(out(j, 0) - expected[j][0]) <= 1e-5f * std::max(1.0f, std::abs(expected[j][0])));
+  }
+}
+
+TEST_CASE("an early-stopped model predicts with its best iteration, as predict_proba does") {
+  const auto expected = read_rows("early_stopped.csv");
+  const weft::xgboost_model<vec8, vec3> best{data_file("early_stopped.json")};
+  check_eigen_batch(best.call_batch(eigen_batch()), expected);
+  // Every tree gives other numbers: the option is seen, and the test data does stop early.
+  const weft::xgboost_model<vec8, vec3> all{data_file("early_stopped.json"), {.use_best_iteration = false}};
+  const Eigen::Matrix<float, 3, Eigen::Dynamic> all_out = all.call_batch(eigen_batch());
+  float largest_difference = 0;
+  for (std::size_t j = 0; j < expected.size(); ++j)
+    for (std::size_t i = 0; i < 3; ++i)
+      largest_difference = std::max(largest_difference, std::abs(all_out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) - expected[j][i]));
+  CHECK(largest_difference > 1e-3f);
+}
+
+TEST_CASE("an empty batch gives an empty result") {
+  const weft::xgboost_model<vec8, vec3> m{data_file("softprob.json")};
+  g_spy.calls.store(0);
+  const auto out = m.call_batch(batch8(8, 0));
+  CHECK(out.rows() == 3);
+  CHECK(out.cols() == 0);
+  CHECK(g_spy.calls.load() == 0);
+}
+
+// =============================================================================================
+// Load errors
+// =============================================================================================
+
+namespace {
+template <class In, class Out>
+weft::load_error load_failure(const std::string& file) {
+  try {
+    const weft::xgboost_model<In, Out> m{data_file(file)};
+  } catch (const weft::load_error& e) {
+    return e;
+  }
+  FAIL("no load_error for " << file);
+  return weft::load_error("", "", "", "");
+}
+}  // namespace
+
+TEST_CASE("load errors name the file, the tensor and both sides") {
+  SUBCASE("missing file: XGBoost's text, without its stack trace") {
+    const auto e = load_failure<vec8, vec3>("no_such_model.json");
+    CHECK(e.file() == data_file("no_such_model.json"));
+    CHECK(std::string(e.what()).find("no_such_model.json") != std::string::npos);
+    CHECK(e.actual().find("No such file or directory") != std::string::npos);
+    CHECK(e.actual().find("Stack trace") == std::string::npos);
+  }
+  SUBCASE("corrupt file") {
+    const auto e = load_failure<vec8, vec3>("corrupt.json");
+    CHECK(e.file() == data_file("corrupt.json"));
+    CHECK(std::string(e.what()).rfind("weft: load_error: file \"" + data_file("corrupt.json") + "\": ", 0) == 0);
+    CHECK(!e.actual().empty());
+    CHECK(e.actual().find("Stack trace") == std::string::npos);
+  }
+  SUBCASE("num_feature differs from In's extent") {
+    const auto e = load_failure<vec8, vec3>("features5.json");
+    CHECK(e.tensor() == "input");
+    CHECK(e.expected() == "f32[8]");
+    CHECK(e.actual() == "f32[5] (multi:softprob)");
+    CHECK(std::string(e.what()) == "weft: load_error: file \"" + data_file("features5.json") +
+                                       "\", tensor \"input\": expected f32[8], got f32[5] (multi:softprob)");
+  }
+  SUBCASE("num_class differs from Out's extent") {
+    const auto e = load_failure<vec8, vec4>("softprob.ubj");
+    CHECK(e.tensor() == "output");
+    CHECK(e.expected() == "f32[4]");
+    CHECK(e.actual() == "f32[3] (multi:softprob)");
+  }
+  SUBCASE("a one-value objective for a three-value Out") {
+    const auto e = load_failure<xvec8, xvec3>("binary.json");
+    CHECK(e.tensor() == "output");
+    CHECK(e.expected() == "f32[3]");
+    CHECK(e.actual() == "f32[1] (binary:logistic)");
+  }
+  SUBCASE("an objective weft does not support") {
+    const auto e = load_failure<vec8, vec3>("softmax.json");
+    CHECK(e.tensor() == "objective");
+    CHECK(e.actual() == "multi:softmax");
+    CHECK(e.expected().find("multi:softprob") != std::string::npos);
+    CHECK(e.expected().find("binary:logistic") != std::string::npos);
+    CHECK(e.expected().find("reg:*") != std::string::npos);
+  }
+}
+
+// =============================================================================================
+// Errors during calls, stage paths, composition
+// =============================================================================================
+
+TEST_CASE("a dynamic input of the wrong width is a shape_error before XGBoost sees it") {
+  const weft::xgboost_model<vecx, vecx> m{data_file("softprob.json")};
+  const weft::xgboost_model<xvecx, xvecx> x{data_file("softprob.json")};
+  g_spy.calls.store(0);  // after the loads' probe predictions
+  try {
+    (void)m(vecx::Zero(7));
+    FAIL("no shape_error");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.expected() == "f32[8]");
+    CHECK(e.actual() == "f32[7]");
+  }
+  try {
+    (void)m.call_batch(Eigen::MatrixXf::Zero(7, 5));
+    FAIL("no shape_error");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.expected() == "f32[8,?]");
+    CHECK(e.actual() == "f32[7,5]");
+  }
+  try {
+    (void)x.call_batch(xt::xtensor<float, 2>::from_shape({5, 9}));
+    FAIL("no shape_error");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.expected() == "f32[?,8]");
+    CHECK(e.actual() == "f32[5,9]");
+  }
+  CHECK(g_spy.calls.load() == 0);
+}
+
+TEST_CASE("XGBoost failing during a call is an inference_error with XGBoost's text") {
+  // weft's own checks keep a wrong width from XGBoost; the booster's predict is given one directly.
+  const weft::detail::xgboost_booster b{data_file("softprob.json"), 1, true};
+  const std::vector<float> seven(7, 0.0f);
+  std::vector<float> out(3);
+  try {
+    b.predict(seven.data(), 1, 7, out.data());
+    FAIL("no inference_error");
+  } catch (const weft::inference_error& e) {
+    CHECK(e.runtime() == "xgboost");
+    CHECK(e.file() == data_file("softprob.json"));
+    CHECK(e.runtime_message().find("Number of columns in data must equal to trained model") != std::string::npos);
+    CHECK(e.runtime_message().find("Stack trace") == std::string::npos);
+  }
+}
+
+TEST_CASE("inside a sequence, the error names the stage: sequence[1] \"softprob.json\"") {
+  const weft::xgboost_model<vecx, vecx> m{data_file("softprob.json")};
+  const auto pipeline = weft::sequence(drop_last{}, m);
+  try {
+    (void)pipeline(eigen_sample<vecx>(inputs()[0]));
+    FAIL("no shape_error");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.path_text() == "sequence[1] \"softprob.json\"");
+    CHECK(e.expected() == "f32[8]");
+    CHECK(e.actual() == "f32[7]");
+  }
+  weft::xgboost_model<vecx, vecx> renamed = m;
+  renamed.name = "trees";
+  try {
+    (void)weft::sequence(drop_last{}, renamed)(eigen_sample<vecx>(inputs()[0]));
+    FAIL("no shape_error");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.path_text() == "sequence[1] \"trees\"");
+  }
+}
+
+TEST_CASE("composes with hand-written Eigen stages, in a sequence and an ensemble") {
+  const auto expected = read_rows("softprob.csv");
+  const weft::xgboost_model<vec8, vec3> json{data_file("softprob.json")};
+  const weft::xgboost_model<vec8, vec3> ubj{data_file("softprob.ubj")};
+  const auto pipeline = round_trip{} | json;
+  const auto both = weft::ensemble(weft::mean, json, ubj);
+  const auto hedged = weft::ensemble(weft::mean, round_trip{} | json, uniform3{});
+  for (std::size_t r = 0; r < inputs().size(); ++r) {
+    const vec8 x = eigen_sample<vec8>(inputs()[r]);
+    check_row(pipeline(x), expected[r], r);
+    check_row(both(x), expected[r], r);
+    const vec3 h = hedged(x);
+    for (std::size_t i = 0; i < 3; ++i)
+      CHECK(std::abs(h(static_cast<Eigen::Index>(i)) - (expected[r][i] + 1.0f / 3.0f) / 2.0f) <= 1e-5f);
+  }
+}
+
+TEST_CASE("copies share one booster; batched(m) works") {
+  const weft::xgboost_model<vec8, vec3> m{data_file("softprob.json")};
+  weft::xgboost_model<vec8, vec3> copy = m;
+  CHECK(copy.handle() == m.handle());
+  CHECK(&copy.input_shape() == &m.input_shape());
+  copy.name = "other";
+  CHECK(m.name == "softprob.json");
+  const auto expected = read_rows("softprob.csv");
+  check_eigen_batch(weft::batched(copy)(eigen_batch()), expected);
+}
+
+// =============================================================================================
+// What crosses without a copy
+// =============================================================================================
+
+TEST_CASE("a batch of 256 is predicted in one XGBoost call from the caller's buffer; the output is copied once") {
+  const weft::xgboost_model<vec8, vec3> m{data_file("softprob.json")};
+  const weft::xgboost_model<xvec8, xvec3> x{data_file("softprob.json")};
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  batch8 batch(8, 256);
+  for (Eigen::Index k = 0; k < batch.size(); ++k) batch.data()[k] = normal(rng);
+  xt::xtensor<float, 2> xbatch({256, 8});
+  for (Eigen::Index j = 0; j < 256; ++j)
+    for (Eigen::Index i = 0; i < 8; ++i) xbatch(static_cast<std::size_t>(j), static_cast<std::size_t>(i)) = batch(i, j);
+
+  SUBCASE("Eigen batch: XGBoost reads the batch's own buffer; weft allocates nothing through operator new") {
+    g_spy.calls.store(0);
+    Eigen::Matrix<float, 3, Eigen::Dynamic> out;
+    long allocations = 0;
+    {
+      const weft_allocations counter;
+      out = m.call_batch(batch);
+      allocations = counter.count();
+    }
+    CHECK(g_spy.calls.load() == 1);
+    CHECK(interface_pointer(g_spy.values) == batch.data());
+    CHECK(std::string(g_spy.values).find("\"shape\":[256,8]") != std::string::npos);
+    CHECK(allocations == 0);  // Eigen's output buffer comes from malloc, not operator new
+    CHECK(out.data() != g_spy.result);  // one copy out of XGBoost's per-thread buffer...
+    CHECK(std::memcmp(out.data(), g_spy.result, 256 * 3 * sizeof(float)) == 0);  // ...of every value
+    for (Eigen::Index j = 0; j < 256; j += 51) {  // and sample j is what a single-sample call gives
+      const vec8 sample = batch.col(j);
+      CHECK(m(sample) == out.col(j));
+    }
+  }
+  SUBCASE("xtensor batch: the one allocation weft makes is the output") {
+    g_spy.calls.store(0);
+    long allocations = 0;
+    std::size_t size = 0;
+    xt::xtensor<float, 2> out;
+    {
+      const weft_allocations counter;
+      out = x.call_batch(xbatch);
+      allocations = counter.count();
+      size = counter.last_size();
+    }
+    CHECK(g_spy.calls.load() == 1);
+    CHECK(interface_pointer(g_spy.values) == xbatch.data());
+    CHECK(allocations == 1);
+    CHECK(size == 256 * 3 * sizeof(float));
+    CHECK(std::memcmp(out.data(), g_spy.result, 256 * 3 * sizeof(float)) == 0);
+  }
+  SUBCASE("one fixed-size sample: XGBoost reads the sample in place; weft allocates nothing") {
+    const vec8 sample = batch.col(3);
+    vec3 y;
+    long allocations = 0;
+    {
+      const weft_allocations counter;
+      y = m(sample);
+      allocations = counter.count();
+    }
+    CHECK(interface_pointer(g_spy.values) == sample.data());
+    CHECK(std::string(g_spy.values).find("\"shape\":[1,8]") != std::string::npos);
+    CHECK(allocations == 0);
+    CHECK(std::memcmp(y.data(), g_spy.result, 3 * sizeof(float)) == 0);
+  }
+}
