@@ -19,7 +19,6 @@
 #include "../digits/digits_common.hpp"
 
 #include <weft/conditions.hpp>
-#include <weft/describe.hpp>
 #include <weft/ensemble.hpp>
 #include <weft/fallback.hpp>
 #include <weft/onnx.hpp>
@@ -178,7 +177,6 @@ int main(int argc, char** argv) try {
             << "  " << padded("answered by the ensemble (the centroid was not):", 56) << by_branch[1] << ", "
             << right_by_branch[1] << " right\n";
 
-  std::cout << "\nweft::describe(cascade):\n" << weft::describe(cascade);
   if (!agree) {
     std::cerr << "digits_runtimes: a runtime model disagrees with Python's predictions\n";
     return 1;
