@@ -3,8 +3,9 @@
 // in the same run, one sample per call (batch 1: the adapter's operator()) and 256 (call_batch).
 // The files are examples/digits_runtimes' models (tests/data/digits: the MLP 64 -> 32 -> 10 with its
 // softmax as mlp.onnx and as TorchScript mlp.pt, the XGBoost classifier xgboost.ubj); the inputs are
-// a fixed pool of images with pixels drawn uniformly from [0, 1]. A runtime is compiled in when CMake
-// found it (WEFT_BENCH_ONNX, WEFT_BENCH_XGBOOST, WEFT_BENCH_TORCH).
+// a fixed pool of images with pixels drawn uniformly from [0, 1]. Built once per runtime found
+// (weft_bench_onnx, weft_bench_xgboost, weft_bench_torch: WEFT_BENCH_ONNX, ... says which), so that
+// libtorch's start-up does not slow the other runtimes' valgrind runs.
 //
 // "direct" is the code a user would write against the runtime's own API for the same result: the
 // same Eigen input, the runtime's call, the output copied into the same Eigen type:
@@ -15,15 +16,16 @@
 // torch::set_num_threads(1)).
 //
 // Usage:
-//   weft_bench_runtimes [google-benchmark flags]  verify, then time every variant, repetitions
+//   weft_bench_<runtime> [google-benchmark flags]  verify, then time every variant, repetitions
 //                        interleaved at random, and print the figures:
 //                          time onnx/b1 weft = 9000.0 ns cpu (real 9001.0 ns)    (medians)
 //                          ratio onnx/b1 weft/direct = 1.00   (median over rounds of the round's ratio)
 //                          spread onnx/b1 weft/direct = <quartiles of the rounds' ratios>
-//   weft_bench_runtimes --verify                  only check that weft and direct agree
-//   weft_bench_runtimes --instr <case> <variant> <n>   call one variant n times and exit (for
-//                        valgrind --tool=callgrind), e.g. --instr onnx/b256 weft 200
-//   weft_bench_runtimes --list                    the case/variant pairs --instr accepts
+//   weft_bench_<runtime> --verify                 only check that weft and direct agree
+//   weft_bench_<runtime> --instr <case> <variant> <n>  call one variant n times and exit (for
+//                        valgrind --tool=callgrind --instr-atstart=no: instrumentation starts just
+//                        before the calls, after the models loaded), e.g. --instr onnx/b256 weft 200
+//   weft_bench_<runtime> --list                   the case/variant pairs --instr accepts
 // Exits 1 when weft and direct disagree (max |diff| >= 1e-5) or a file does not load, 2 on a bad
 // command line.
 #include <weft/batch.hpp>
@@ -49,6 +51,15 @@
 #endif
 
 #include "round_reporter.hpp"
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>  // no-ops unless the program runs under callgrind
+#define WEFT_BENCH_START_COUNTING() CALLGRIND_START_INSTRUMENTATION
+#define WEFT_BENCH_STOP_COUNTING() CALLGRIND_STOP_INSTRUMENTATION
+#else
+#define WEFT_BENCH_START_COUNTING() ((void)0)
+#define WEFT_BENCH_STOP_COUNTING() ((void)0)
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -354,7 +365,7 @@ void print_figures(const round_reporter& rep) {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: weft_bench_runtimes [--verify | --list | --instr <case> <variant> <calls> | benchmark flags]\n");
+               "usage: " WEFT_BENCH_PROGRAM " [--verify | --list | --instr <case> <variant> <calls> | benchmark flags]\n");
   return 2;
 }
 
@@ -370,15 +381,17 @@ int run(int argc, char** argv) {
       if (std::strcmp(e.name, argv[2]) == 0 && std::strcmp(e.variant, argv[3]) == 0) {
         (void)under_test();
         (void)inputs();
+        WEFT_BENCH_START_COUNTING();
         e.counted(calls);
+        WEFT_BENCH_STOP_COUNTING();
         return 0;
       }
-    std::fprintf(stderr, "weft_bench_runtimes: no variant %s %s (see --list)\n", argv[2], argv[3]);
+    std::fprintf(stderr, WEFT_BENCH_PROGRAM ": no variant %s %s (see --list)\n", argv[2], argv[3]);
     return 2;
   }
   const bool verify_only = argc >= 2 && std::strcmp(argv[1], "--verify") == 0;
   if (!verify_all()) {
-    std::fprintf(stderr, "weft_bench_runtimes: weft and direct disagree; no timing\n");
+    std::fprintf(stderr, WEFT_BENCH_PROGRAM ": weft and direct disagree; no timing\n");
     return 1;
   }
   if (verify_only) return 0;
@@ -405,6 +418,6 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) try {
   return run(argc, argv);
 } catch (const std::exception& e) {
-  std::fprintf(stderr, "weft_bench_runtimes: %s\n", e.what());
+  std::fprintf(stderr, WEFT_BENCH_PROGRAM ": %s\n", e.what());
   return 1;
 }
