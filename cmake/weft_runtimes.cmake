@@ -31,6 +31,8 @@ function(weft_find_runtime runtime found_var)
     find_path(WEFT_OPENCV_DNN_INCLUDE_DIR opencv2/dnn.hpp PATH_SUFFIXES opencv4)
     find_library(WEFT_OPENCV_DNN_LIBRARY opencv_dnn)
     find_library(WEFT_OPENCV_CORE_LIBRARY opencv_core)
+    # ONNX's config names protobuf::libprotobuf without finding it (found only when libtorch's is).
+    find_package(Protobuf ${_quiet})
     find_package(ONNX CONFIG ${_quiet})
     if(NOT WEFT_OPENCV_DNN_INCLUDE_DIR OR NOT WEFT_OPENCV_DNN_LIBRARY OR NOT WEFT_OPENCV_CORE_LIBRARY)
       set(_reason "OpenCV's DNN module not found (Debian: libopencv-dnn-dev)")

@@ -37,6 +37,8 @@
 #ifndef WEFT_ONNX_HPP
 #define WEFT_ONNX_HPP
 
+#include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
+
 #include "detail/onnx_net_pool.hpp"
 #include "detail/onnx_signature.hpp"
 
@@ -54,6 +56,7 @@
 
 #include "batch.hpp"
 #include "detail/config.hpp"
+#include "detail/entry.hpp"
 #include "detail/shape_checks.hpp"
 #include "errors.hpp"
 #include "model.hpp"
@@ -65,8 +68,9 @@ namespace weft {
 /// Options of weft::onnx_model.
 struct onnx_options {
   /// The output to use, by name, when the file has several (a scikit-learn classifier exports
-  /// "label" and "probabilities"); empty: the file's only output.
-  std::string output;
+  /// "label" and "probabilities"); empty: the file's only output. (Its `{}` lets `{.threads = 2}`
+  /// compile clean under g++'s -Wmissing-field-initializers.)
+  std::string output{};
   /// OpenCV's own worker threads (cv::setNumThreads: process-wide, see weft/onnx.hpp); 1 by default,
   /// so that OpenCV does not fight weft::par for cores.
   int threads = 1;
@@ -185,6 +189,15 @@ class onnx_model {
     return run<Out>(tensor_traits<In>::data(x), 1, extents);
   }
 
+  /// Another tensor type or an expression (`2 * x`, an xtensor for an Eigen In), judged and bridged
+  /// first as weft::conversion decides (a checked conversion throws weft::shape_error): see
+  /// weft/detail/entry.hpp. Then as operator()(const In&).
+  template <class X>
+    requires detail::foreign_argument<X, In>
+  WEFT_INLINE Out operator()(const X& x, detail::entry_diagnostic<X, In> = {}) const {
+    return detail::enter(*this, x);
+  }
+
   /// Runs a whole batch in one OpenCV call (one call per sample for a file with a fixed batch of 1);
   /// sample j of the result is what (*this)(sample j) returns. Throws as operator() does (the
   /// shape_error names the batch's spec). An empty batch gives an empty result without calling OpenCV.
@@ -254,9 +267,9 @@ class onnx_model {
   }
 
   [[noreturn, gnu::cold, gnu::noinline]] void throw_output_mismatch(const cv::Mat& blob, std::ptrdiff_t count) const {
-    std::string got = "[";
+    std::string got = blob.type() == CV_32F ? "f32[" : "OpenCV type " + std::to_string(blob.type()) + " [";
     for (int i = 0; i < blob.dims; ++i) got += (i ? "," : "") + std::to_string(blob.size[i]);
-    got += "] of OpenCV type " + std::to_string(blob.type());
+    got += "]";
     throw inference_error("onnx", state_->path,
                           "output \"" + state_->output_name + "\" came back as " + got + ", expected " +
                               spec_name<Out>(count == 1 ? state_->output_shape

@@ -11,6 +11,8 @@ Deterministic (fixed seeds): re-running rewrites the same files. Writes
                         "probabilities" (float [batch, 3]); python3-skl2onnx is not in Debian 12
   two_inputs.onnx       "a" + "b", two inputs [batch, 8] (refused: weft models take one input)
   relu_any_width.onnx   Relu over input "x" [batch, width] (a symbolic width), output [batch, width]
+  reshape_2x4.onnx, reshape_3x3.onnx   "x" [batch, 8] reshaped to a constant [2, 4] / [3, 3], declared
+                        "y" [batch, 4]: 8 values come back for one sample / OpenCV fails in forward
   corrupt.onnx          the first half of mlp.onnx's bytes (not a parseable model)
   inputs.csv            5 rows of 8 float32 inputs (one sample per row)
   mlp_expected.csv      torch's outputs of mlp.onnx's module for inputs.csv (5 rows of 3)
@@ -93,6 +95,16 @@ def main():
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "width"])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "width"])])
     save(graph, os.path.join(out, "relu_any_width.onnx"))
+
+    # Reshapes to a constant shape, declaring "y" [batch, 4]: [2, 4] returns 8 values for one sample
+    # (not the 4 declared); [3, 3] makes OpenCV fail inside forward (8 values cannot become [3, 3]).
+    for name, target in (("reshape_2x4", [2, 4]), ("reshape_3x3", [3, 3])):
+        graph = helper.make_graph(
+            [helper.make_node("Reshape", ["x", "shape"], ["y"])], name,
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])],
+            [numpy_helper.from_array(np.array(target, dtype=np.int64), "shape")])
+        save(graph, os.path.join(out, name + ".onnx"))
 
     with open(os.path.join(out, "mlp.onnx"), "rb") as f:
         whole = f.read()

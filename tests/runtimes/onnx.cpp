@@ -80,6 +80,21 @@ weft::load_error load_failure(const std::string& name, weft::onnx_options option
 }
 }  // namespace
 
+namespace {
+/// A hand-written Eigen stage: y = 2x.
+struct doubler {
+  using input_type = vec8;
+  using output_type = vec8;
+  output_type operator()(const input_type& x) const { return 2.0f * x; }
+};
+/// A hand-written Eigen classifier: the first three inputs.
+struct head3 {
+  using input_type = vec8;
+  using output_type = vec3;
+  output_type operator()(const input_type& x) const { return x.head<3>(); }
+};
+}  // namespace
+
 TEST_CASE("onnx: per-sample calls match PyTorch's outputs (Eigen fixed, Eigen dynamic, xtensor)") {
   const auto rows = inputs();
   const auto expected = onnx_test::csv("mlp_expected.csv");
@@ -136,6 +151,20 @@ TEST_CASE("onnx: call_batch matches PyTorch's outputs in one call (Eigen fixed, 
     check_row(xvec3(xt::view(outt, j, xt::all())), e);
   }
   CHECK(mlp_fixed(onnx_test::file("mlp.onnx")).call_batch(batch8(8, 0)).cols() == 0);
+}
+
+TEST_CASE("onnx: other tensor types and expressions are bridged to In before the call") {
+  const auto expected = onnx_test::csv("mlp_expected.csv");
+  const vec8 x = eigen_of<vec8>(inputs()[0]);
+  const mlp_dynamic dynamic(onnx_test::file("mlp.onnx"));
+  check_row(dynamic(x), expected[0]);                    // a fixed vector for a dynamic In
+  const mlp_fixed fixed(onnx_test::file("mlp.onnx"));
+  check_row(fixed(0.5f * (2.0f * x)), expected[0]);      // an Eigen expression, evaluated
+  xvec8 xt_x;
+  std::copy(x.data(), x.data() + 8, xt_x.begin());
+  check_row(fixed(xt_x), expected[0]);                   // an xtensor for an Eigen In
+  const weft::shape_error e = caught<weft::shape_error>([&] { (void)fixed(vecx::Ones(7)); });
+  CHECK(e.actual() == "f32[7]");
 }
 
 TEST_CASE("onnx: a file with a fixed batch of 1 runs per sample and in batches") {
@@ -264,6 +293,28 @@ TEST_CASE("onnx: a dynamic input of the wrong run-time width is a shape_error be
   CHECK(m.free_nets() == 1);  // the Net the constructor built, never lent to a failed call
 }
 
+TEST_CASE("onnx: a failure inside OpenCV during a call is an inference_error with OpenCV's text") {
+  const weft::onnx_model<vec8, vec4> bad(onnx_test::file("reshape_3x3.onnx"));
+  CHECK(bad.free_nets() == 1);
+  const weft::inference_error e = caught<weft::inference_error>([&] { (void)bad(vec8::Ones()); });
+  CHECK(e.runtime() == "onnx");
+  CHECK(e.file() == onnx_test::file("reshape_3x3.onnx"));
+  CHECK(e.runtime_message().find("computeShapeByReshapeMask") != std::string::npos);  // OpenCV's own words
+  CHECK(bad.free_nets() == 0);  // the Net that threw is dropped, not lent again
+  const auto pipeline = weft::sequence(doubler{}, bad);
+  const weft::inference_error ep = caught<weft::inference_error>([&] { (void)pipeline(vec8::Ones()); });
+  CHECK(ep.path_text() == "sequence[1] \"reshape_3x3.onnx\"");
+  CHECK(ep.runtime_message() == e.runtime_message());
+  batch8 b = batch8::Ones(8, 2);
+  CHECK(caught<weft::inference_error>([&] { (void)bad.call_batch(b); }).file() == onnx_test::file("reshape_3x3.onnx"));
+}
+
+TEST_CASE("onnx: an output of another size than the file declares is an inference_error") {
+  const weft::onnx_model<vec8, vec4> m(onnx_test::file("reshape_2x4.onnx"));
+  const weft::inference_error e = caught<weft::inference_error>([&] { (void)m(vec8::Ones()); });
+  CHECK(e.runtime_message() == "output \"y\" came back as f32[2,4], expected f32[4]");
+}
+
 TEST_CASE("onnx: inside a sequence the error path names the stage") {
   const auto widen = weft::fn<vecx, vecx>([](const vecx& x) { return vecx(x.head(x.size() - 2)); });
   const auto pipeline = weft::sequence(widen, mlp_dynamic(onnx_test::file("mlp.onnx")));
@@ -278,21 +329,6 @@ TEST_CASE("onnx: inside a sequence the error path names the stage") {
   CHECK(caught<weft::shape_error>([&] { (void)named_pipeline(vecx::Ones(9)); }).path_text() ==
         "sequence[1] \"classifier\"");
 }
-
-namespace {
-/// A hand-written Eigen stage: y = 2x.
-struct doubler {
-  using input_type = vec8;
-  using output_type = vec8;
-  output_type operator()(const input_type& x) const { return 2.0f * x; }
-};
-/// A hand-written Eigen classifier: the first three inputs.
-struct head3 {
-  using input_type = vec8;
-  using output_type = vec3;
-  output_type operator()(const input_type& x) const { return x.head<3>(); }
-};
-}  // namespace
 
 TEST_CASE("onnx: composes with hand-written Eigen stages in a | b and in an ensemble") {
   const mlp_fixed mlp(onnx_test::file("mlp.onnx"));
@@ -327,4 +363,13 @@ TEST_CASE("onnx: weft::batched(m) works and agrees with call_batch") {
   const batch3 a = per_sample(b);
   const batch3 c = m.call_batch(b);
   CHECK((a - c).cwiseAbs().maxCoeff() <= tolerance);
+}
+
+TEST_CASE("onnx: onnx_options::threads sets OpenCV's threads, process-wide (default 1)") {
+  const mlp_fixed two(onnx_test::file("mlp.onnx"), {.threads = 2});
+  CHECK(cv::getNumThreads() == 2);
+  const vec8 x = eigen_of<vec8>(inputs()[2]);
+  check_row(two(x), onnx_test::csv("mlp_expected.csv")[2]);
+  const mlp_fixed one(onnx_test::file("mlp.onnx"));
+  CHECK(cv::getNumThreads() == 1);  // the last model constructed wins, for every model
 }
