@@ -73,7 +73,7 @@ struct xgboost_state {
 };
 
 /// The file name of a path ("models/trees.ubj" -> "trees.ubj").
-inline std::string file_name_of(const std::string& path) {
+inline std::string xgboost_file_name(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
@@ -114,12 +114,12 @@ class xgboost_model {
       : state_(std::make_shared<const detail::xgboost_state>(std::move(path), options)) {
     check_extent<In>("input", state_->input);
     check_extent<Out>("output", state_->output);
-    name = detail::file_name_of(state_->booster.path());
+    name = detail::xgboost_file_name(state_->booster.path());
   }
 
   /// The prediction for one sample: class probabilities or values. Throws weft::shape_error for a
   /// dynamic x of the wrong width, weft::inference_error when XGBoost fails.
-  Out operator()(const In& x) const {
+  WEFT_INLINE Out operator()(const In& x) const {
     const detail::xgboost_state& s = *state_;
     if constexpr (!fixed<In>) detail::check_declared_entry(*this, x);
     Out y = tensor_traits<Out>::make(s.output);
@@ -131,7 +131,7 @@ class xgboost_model {
   /// column; xtensor: samples along axis 0). Throws weft::shape_error when the batch's feature
   /// extent is not num_feature, weft::inference_error when XGBoost fails. An empty batch gives an
   /// empty result without calling XGBoost.
-  batch_t<Out> call_batch(const batch_t<In>& batch) const {
+  WEFT_INLINE batch_t<Out> call_batch(const batch_t<In>& batch) const {
     const detail::xgboost_state& s = *state_;
     const auto [rows, columns] = rows_and_columns(batch);
     if (columns != s.booster.features()) throw_batch_mismatch(rows, columns);
@@ -157,7 +157,8 @@ class xgboost_model {
   static constexpr bool fixed = tensor_traits<T>::extents_type::values[0] != dyn;
   using in_batch = batch_t<In>;
   using out_batch = batch_t<Out>;
-  static constexpr bool eigen_batch = tensor_traits<in_batch>::backend == backend::eigen;
+  static constexpr bool eigen_in = tensor_traits<in_batch>::backend == backend::eigen;
+  static constexpr bool eigen_out = tensor_traits<out_batch>::backend == backend::eigen;
 
   /// A static extent of T that is not the file's throws load_error.
   template <class T>
@@ -172,13 +173,13 @@ class xgboost_model {
 
   /// (samples, features) of a batch: Eigen features x samples, xtensor samples x features.
   static std::pair<std::ptrdiff_t, std::ptrdiff_t> rows_and_columns(const in_batch& b) noexcept {
-    if constexpr (eigen_batch) return {b.cols(), b.rows()};
+    if constexpr (eigen_in) return {b.cols(), b.rows()};
     else return {static_cast<std::ptrdiff_t>(b.shape()[0]), static_cast<std::ptrdiff_t>(b.shape()[1])};
   }
 
   /// An uninitialised output batch of rows samples of width values.
   static out_batch make_batch(std::ptrdiff_t rows, std::ptrdiff_t width) {
-    if constexpr (eigen_batch) {
+    if constexpr (eigen_out) {
       return out_batch(width, rows);
     } else {
       return out_batch(typename out_batch::shape_type{static_cast<std::size_t>(rows), static_cast<std::size_t>(width)});
@@ -187,7 +188,7 @@ class xgboost_model {
 
   [[noreturn, gnu::cold, gnu::noinline]] void throw_batch_mismatch(std::ptrdiff_t rows, std::ptrdiff_t columns) const {
     const std::ptrdiff_t f = state_->booster.features();
-    if constexpr (eigen_batch) throw shape_error(spec_name<float>(shape{f, dyn}), spec_name<float>(shape{columns, rows}));
+    if constexpr (eigen_in) throw shape_error(spec_name<float>(shape{f, dyn}), spec_name<float>(shape{columns, rows}));
     else throw shape_error(spec_name<float>(shape{dyn, f}), spec_name<float>(shape{rows, columns}));
   }
 

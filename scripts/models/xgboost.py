@@ -7,11 +7,13 @@ Writes into <datadir>/xgboost/ (fixed seeds: re-running rewrites the same files)
   regression.ubj                reg:squarederror, 8 features
   early_stopped.json            multi:softprob, 8 features, 3 classes, trained with early stopping:
                                 its best_iteration is below its last round (predict_proba uses it)
+  two_targets.json              reg:squarederror with two targets (num_target 2), 8 features
+  linear.json                   a gblinear booster (XGBoost cannot predict it in place: a load_error)
   features5.json                multi:softprob with 5 features (a num_feature mismatch)
   softmax.json                  multi:softmax (an objective weft refuses)
   corrupt.json                  softprob.json cut in half
   inputs.csv                    20 rows of 8 float32 features (one value missing: nan)
-  softprob.csv, binary.csv, regression.csv, early_stopped.csv
+  softprob.csv, binary.csv, regression.csv, early_stopped.csv, two_targets.csv
                                 what Python predicts for inputs.csv: predict_proba (3 columns) for the
                                 classifiers, the positive class's probability for binary, predict for
                                 the regressor; one row per input row, float32 printed with 9 digits
@@ -75,6 +77,16 @@ def main(datadir):
     assert early.best_iteration < early.get_booster().num_boosted_rounds() - 1, "early stopping did not stop early"
     early.save_model(os.path.join(out, "early_stopped.json"))
     write_rows(os.path.join(out, "early_stopped.csv"), early.predict_proba(inputs))
+
+    Y2 = np.c_[yr, 0.5 * yr + Xr[:, 0]]
+    two_targets = xgb.XGBRegressor(n_estimators=4, max_depth=3, random_state=SEED, tree_method="hist")
+    two_targets.fit(Xr.astype(np.float32), Y2)
+    two_targets.save_model(os.path.join(out, "two_targets.json"))
+    write_rows(os.path.join(out, "two_targets.csv"), two_targets.predict(inputs))
+
+    linear = xgb.XGBClassifier(n_estimators=2, booster="gblinear", random_state=SEED, n_jobs=1)  # one thread: deterministic
+    linear.fit(X, yb)
+    linear.save_model(os.path.join(out, "linear.json"))
 
     narrow = xgb.XGBClassifier(n_estimators=2, max_depth=2, random_state=SEED, objective="multi:softprob")
     narrow.fit(X[:, :5], y)
