@@ -50,6 +50,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -194,6 +195,8 @@ inline std::string torch_error_text() {
     return e.what_without_backtrace();
   } catch (const std::exception& e) {
     return e.what();
+  } catch (...) {
+    return "an exception of a type that is not std::exception";
   }
 }
 
@@ -374,6 +377,8 @@ class torch_model {
   static std::shared_ptr<const state> load(std::string path, const torch_options& options) {
     const shape in = probe_shape(path, options);
     if (options.threads > 0) at::set_num_threads(options.threads);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw load_error(path, "", "", "no such file");
     torch::jit::Module module;
     try {
       module = torch::jit::load(path);
