@@ -4,7 +4,8 @@
 // seconds: a ratio is the median over rounds of (a's time in round k) / (b's time in round k), so
 // that slow drift (another process starting, the clock) cancels. Times are CPU time per call (the
 // thread's own clock: time the process was descheduled is not counted); real time is kept beside.
-// Used by weft_bench.cpp and runtimes.cpp.
+// run_interleaved runs the registered benchmarks with the repetitions interleaved at random. Used by
+// weft_bench.cpp and runtimes.cpp.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -70,5 +71,23 @@ class round_reporter : public benchmark::ConsoleReporter {
   };
   std::map<std::string, series> samples_;
 };
+
+/// Runs the registered benchmarks into rep with the benchmarks' defaults, which the command line may
+/// override: repetitions interleaved at random across benchmarks (so that drift and order affect every
+/// variant alike), 15 of them, 0.2 s each, no colour. Returns false on an unrecognised argument.
+inline bool run_interleaved(int argc, char** argv, round_reporter& rep) {
+  std::vector<char*> args(argv, argv + argc);
+  std::string interleave = "--benchmark_enable_random_interleaving=true";
+  std::string reps = "--benchmark_repetitions=15";
+  std::string min_time = "--benchmark_min_time=0.2";
+  std::string no_color = "--benchmark_color=false";
+  args.insert(args.begin() + 1, {interleave.data(), reps.data(), min_time.data(), no_color.data()});
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return false;
+  benchmark::RunSpecifiedBenchmarks(&rep);
+  benchmark::Shutdown();
+  return true;
+}
 
 }  // namespace weft_bench

@@ -114,24 +114,33 @@ const input_pool& inputs() {
 // ---------------------------------------------------------------------------------------------
 // The runtimes called directly
 // ---------------------------------------------------------------------------------------------
-#if WEFT_BENCH_ONNX
-class onnx_direct {
+
+// The two calls of every direct runner, over its run(x, n, y): n images at x, 10 floats each to y.
+template <class Runner>
+class sample_and_batch {
  public:
-  explicit onnx_direct(const std::string& path) : net_(cv::dnn::readNetFromONNX(path)) {}
   scores operator()(const image& x) const {
     scores y;
-    run(x.data(), 1, y.data());
+    static_cast<const Runner&>(*this).run(x.data(), 1, y.data());
     return y;
   }
   scores_batch operator()(const images& x) const {
     scores_batch y(10, x.cols());
-    run(x.data(), static_cast<int>(x.cols()), y.data());
+    static_cast<const Runner&>(*this).run(x.data(), x.cols(), y.data());
     return y;
   }
+};
+
+#if WEFT_BENCH_ONNX
+class onnx_direct : public sample_and_batch<onnx_direct> {
+  friend sample_and_batch<onnx_direct>;
+
+ public:
+  explicit onnx_direct(const std::string& path) : net_(cv::dnn::readNetFromONNX(path)) {}
 
  private:
-  void run(const float* x, int n, float* y) const {
-    const int dims[] = {n, 64};
+  void run(const float* x, Eigen::Index n, float* y) const {
+    const int dims[] = {static_cast<int>(n), 64};
     // By name, as weft does: OpenCV's unnamed setInput / forward cost ~1,100 more instructions a call.
     net_.setInput(cv::Mat(2, dims, CV_32F, const_cast<float*>(x)), "pixels");  // setInput copies
     const cv::Mat out = net_.forward("probabilities");
@@ -142,7 +151,9 @@ class onnx_direct {
 #endif
 
 #if WEFT_BENCH_XGBOOST
-class xgboost_direct {
+class xgboost_direct : public sample_and_batch<xgboost_direct> {
+  friend sample_and_batch<xgboost_direct>;
+
  public:
   explicit xgboost_direct(const std::string& path) {
     check(XGBoosterCreate(nullptr, 0, &booster_));
@@ -153,26 +164,15 @@ class xgboost_direct {
   xgboost_direct& operator=(const xgboost_direct&) = delete;
   ~xgboost_direct() { XGBoosterFree(booster_); }
 
-  scores operator()(const image& x) const {
-    scores y;
-    run(x.data(), 1, y.data());
-    return y;
-  }
-  scores_batch operator()(const images& x) const {
-    scores_batch y(10, x.cols());
-    run(x.data(), static_cast<long>(x.cols()), y.data());
-    return y;
-  }
-
  private:
   static void check(int rc) {
     if (rc != 0) throw std::runtime_error(XGBGetLastError());
   }
-  void run(const float* x, long n, float* y) const {
+  void run(const float* x, Eigen::Index n, float* y) const {
     char array[160];
     std::snprintf(array, sizeof array,
                   R"({"data": [%llu, true], "shape": [%ld, 64], "typestr": "<f4", "version": 3})",
-                  static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(x)), n);
+                  static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(x)), static_cast<long>(n));
     static constexpr char config[] =
         R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "missing": NaN, "cache_id": 0})";
     const bst_ulong* shape = nullptr;
@@ -186,24 +186,16 @@ class xgboost_direct {
 #endif
 
 #if WEFT_BENCH_TORCH
-class torch_direct {
+class torch_direct : public sample_and_batch<torch_direct> {
+  friend sample_and_batch<torch_direct>;
+
  public:
   explicit torch_direct(const std::string& path) : module_(torch::jit::load(path)) { module_.eval(); }
-  scores operator()(const image& x) const {
-    scores y;
-    run(x.data(), 1, y.data());
-    return y;
-  }
-  scores_batch operator()(const images& x) const {
-    scores_batch y(10, x.cols());
-    run(x.data(), x.cols(), y.data());
-    return y;
-  }
 
  private:
-  void run(const float* x, std::int64_t n, float* y) const {
+  void run(const float* x, Eigen::Index n, float* y) const {
     c10::InferenceMode guard;
-    const auto in = torch::from_blob(const_cast<float*>(x), {n, 64}, torch::kFloat32);
+    const auto in = torch::from_blob(const_cast<float*>(x), {static_cast<std::int64_t>(n), 64}, torch::kFloat32);
     const auto out = module_.forward({in}).toTensor().contiguous();
     std::memcpy(y, out.data_ptr<float>(), sizeof(float) * 10 * static_cast<std::size_t>(n));
   }
@@ -399,18 +391,8 @@ int run(int argc, char** argv) {
   if (verify_only) return 0;
 
   for (const auto& e : entries()) benchmark::RegisterBenchmark(bench_name(e).c_str(), e.timed);
-  std::vector<char*> args(argv, argv + argc);
-  std::string interleave = "--benchmark_enable_random_interleaving=true";
-  std::string reps = "--benchmark_repetitions=15";
-  std::string min_time = "--benchmark_min_time=0.2";
-  std::string no_color = "--benchmark_color=false";
-  args.insert(args.begin() + 1, {interleave.data(), reps.data(), min_time.data(), no_color.data()});
-  int n = static_cast<int>(args.size());
-  benchmark::Initialize(&n, args.data());
-  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return usage();
   round_reporter rep;
-  benchmark::RunSpecifiedBenchmarks(&rep);
-  benchmark::Shutdown();
+  if (!run_interleaved(argc, argv, rep)) return usage();
   print_figures(rep);
   return 0;
 }

@@ -260,20 +260,8 @@ int main(int argc, char** argv) {
   if (verify_only) return 0;
 
   for (const auto& e : entries) benchmark::RegisterBenchmark(bench_name(e.workload, e.variant).c_str(), e.timed);
-  // Defaults the command line may override: repetitions interleaved at random across benchmarks, so
-  // that drift and order affect every variant alike.
-  std::vector<char*> args(argv, argv + argc);
-  std::string interleave = "--benchmark_enable_random_interleaving=true";
-  std::string reps = "--benchmark_repetitions=15";
-  std::string min_time = "--benchmark_min_time=0.2";
-  std::string no_color = "--benchmark_color=false";
-  args.insert(args.begin() + 1, {interleave.data(), reps.data(), min_time.data(), no_color.data()});
-  int n = static_cast<int>(args.size());
-  benchmark::Initialize(&n, args.data());
-  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return usage();
-  round_reporter rep;
-  benchmark::RunSpecifiedBenchmarks(&rep);
-  benchmark::Shutdown();
+  round_reporter rep;  // repetitions interleaved at random (run_interleaved: round_reporter.hpp)
+  if (!run_interleaved(argc, argv, rep)) return usage();
   print_figures(rep);
   return 0;
 }
