@@ -19,6 +19,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "round_reporter.hpp"
 #include "w1dyn.hpp"
 
 #include <algorithm>
@@ -199,66 +200,6 @@ bool verify_all() {
   return ok && one_percent;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reporting: the console output as usual, and every repetition's time kept by benchmark and round.
-// With random interleaving, round k runs every benchmark once, in a random order, within a few
-// seconds: a ratio is the median over rounds of (a's time in round k) / (b's time in round k), so
-// that slow drift (another process starting, the clock) cancels. Times are CPU time per call (the
-// thread's own clock: time the process was descheduled is not counted); real time is printed beside.
-// ---------------------------------------------------------------------------------------------
-double median_of(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double quantile_of(std::vector<double> v, double q) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
-class round_reporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& run : runs)
-      if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
-        auto& s = samples_[run.run_name.function_name];
-        s.cpu[run.repetition_index] = run.GetAdjustedCPUTime();
-        s.real[run.repetition_index] = run.GetAdjustedRealTime();
-      }
-  }
-  /// Median CPU (or real) time per call of benchmark `name`, in ns; NaN when it did not run.
-  double median(const std::string& name, bool real = false) const {
-    const auto it = samples_.find(name);
-    if (it == samples_.end()) return NAN;
-    std::vector<double> v;
-    for (const auto& [round, t] : real ? it->second.real : it->second.cpu) v.push_back(t);
-    return median_of(std::move(v));
-  }
-  /// a's CPU time over b's, one ratio per round in which both ran.
-  std::vector<double> round_ratios(const std::string& a, const std::string& b) const {
-    std::vector<double> r;
-    const auto ia = samples_.find(a);
-    const auto ib = samples_.find(b);
-    if (ia == samples_.end() || ib == samples_.end()) return r;
-    for (const auto& [round, ta] : ia->second.cpu)
-      if (const auto jb = ib->second.cpu.find(round); jb != ib->second.cpu.end()) r.push_back(ta / jb->second);
-    return r;
-  }
-
- private:
-  struct series {
-    std::map<std::int64_t, double> cpu, real;
-  };
-  std::map<std::string, series> samples_;
-};
-
 std::string bench_name(const char* workload, const char* variant) { return std::string(workload) + "/" + variant; }
 
 void print_figures(const round_reporter& rep) {
@@ -319,20 +260,8 @@ int main(int argc, char** argv) {
   if (verify_only) return 0;
 
   for (const auto& e : entries) benchmark::RegisterBenchmark(bench_name(e.workload, e.variant).c_str(), e.timed);
-  // Defaults the command line may override: repetitions interleaved at random across benchmarks, so
-  // that drift and order affect every variant alike.
-  std::vector<char*> args(argv, argv + argc);
-  std::string interleave = "--benchmark_enable_random_interleaving=true";
-  std::string reps = "--benchmark_repetitions=15";
-  std::string min_time = "--benchmark_min_time=0.2";
-  std::string no_color = "--benchmark_color=false";
-  args.insert(args.begin() + 1, {interleave.data(), reps.data(), min_time.data(), no_color.data()});
-  int n = static_cast<int>(args.size());
-  benchmark::Initialize(&n, args.data());
-  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return usage();
-  round_reporter rep;
-  benchmark::RunSpecifiedBenchmarks(&rep);
-  benchmark::Shutdown();
+  round_reporter rep;  // repetitions interleaved at random (run_interleaved: round_reporter.hpp)
+  if (!run_interleaved(argc, argv, rep)) return usage();
   print_figures(rep);
   return 0;
 }
