@@ -2,11 +2,11 @@
 #
 #   cmake -DCXX=<compiler> -DCXX_ID=<GNU|Clang> -DSRC=<file.cpp> -DMODE=fail|clean
 #         "-DINCLUDES=<dir|dir|...>" "-DSYSTEM_INCLUDES=<dir|dir|...>" "-DIMPLICIT=<dir|dir|...>"
-#         [-DWORKDIR=<dir>] -P run_compile_fail.cmake
+#         [-DWORKDIR=<dir>] ["-DDEFINES=<NAME=value|...>"] -P run_compile_fail.cmake
 #
 # The compiler runs as
 #   <CXX> -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -fno-diagnostics-color
-#         -I<INCLUDES...> -isystem <SYSTEM_INCLUDES...> [-DWEFT_SHOULD_FAIL] <SRC>
+#         -I<INCLUDES...> -isystem <SYSTEM_INCLUDES...> -D<DEFINES...> [-DWEFT_SHOULD_FAIL] <SRC>
 # from WORKDIR, with LC_ALL=C (ASCII quotes in g++'s messages), stdout and stderr captured together.
 # Directories in IMPLICIT (the compiler's own search path, e.g. /usr/include) are never passed:
 # -isystem /usr/include breaks libstdc++'s #include_next.
@@ -107,6 +107,12 @@ foreach(_kind I SYSTEM)
       list(APPEND _args -isystem "${_dir}")
     endif()
   endforeach()
+endforeach()
+string(REPLACE "|" ";" _defines "${DEFINES}")
+foreach(_def IN LISTS _defines)
+  if(NOT _def STREQUAL "")
+    list(APPEND _args "-D${_def}")
+  endif()
 endforeach()
 if(MODE STREQUAL "fail")
   list(APPEND _args -DWEFT_SHOULD_FAIL)
