@@ -54,37 +54,17 @@ TEST_CASE("a call allocates through operator new exactly what the same OpenCV ca
   }
 
   SUBCASE("one sample") {
-    long weft_count = 0;
-    long hand_count = 0;
     vec3 out;
-    {
-      alloc_counter counter;
-      for (int i = 0; i < 10; ++i) out = m(x);
-      weft_count = counter.stop();
-    }
-    {
-      alloc_counter counter;
-      for (int i = 0; i < 10; ++i) by_hand(net, m, x.data(), 1, hand_one.data());
-      hand_count = counter.stop();
-    }
-    CHECK(hand_count > 0);  // the count sees OpenCV's own work: the comparison means something
+    const long weft_count = allocations_during(10, [&] { out = m(x); });
+    const long hand_count = allocations_during(10, [&] { by_hand(net, m, x.data(), 1, hand_one.data()); });
+    CHECK(hand_count > 0);  // the count sees the runtime's own work: the comparison means something
     CHECK(weft_count == hand_count);
     CHECK(out == hand_one);
   }
   SUBCASE("a batch of 16") {
-    long weft_count = 0;
-    long hand_count = 0;
     batch3 out;
-    {
-      alloc_counter counter;
-      for (int i = 0; i < 10; ++i) out = m.call_batch(batch);
-      weft_count = counter.stop();
-    }
-    {
-      alloc_counter counter;
-      for (int i = 0; i < 10; ++i) by_hand(net, m, batch.data(), 16, hand_batch.data());
-      hand_count = counter.stop();
-    }
+    const long weft_count = allocations_during(10, [&] { out = m.call_batch(batch); });
+    const long hand_count = allocations_during(10, [&] { by_hand(net, m, batch.data(), 16, hand_batch.data()); });
     CHECK(hand_count > 0);
     CHECK(weft_count == hand_count);
     CHECK(out == hand_batch);

@@ -60,6 +60,14 @@ class alloc_counter {
   }
 };
 
+// The operator new calls made by `times` runs of f.
+template <class F>
+long allocations_during(int times, F&& f) {
+  alloc_counter counter;
+  for (int i = 0; i < times; ++i) f();
+  return counter.stop();
+}
+
 }  // namespace
 
 void* operator new(std::size_t n) { return counted_alloc(n); }
