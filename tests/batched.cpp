@@ -3,6 +3,7 @@
 #include <weft/batched.hpp>
 #include <weft/eigen.hpp>
 #include <weft/xtensor.hpp>
+#include <xtensor/xview.hpp>
 
 #include <weft/adapters.hpp>
 #include <weft/sequence.hpp>
@@ -406,4 +407,92 @@ TEST_CASE("batch_t is the batch type batched uses; batch_native needs call_batch
   b.setRandom();
   const batch4 whole = doubler_batch_native{}.call_batch(b);
   for (Eigen::Index j = 0; j < b.cols(); ++j) CHECK(whole.col(j).isApprox(doubler_batch_native{}(vec4(b.col(j)))));
+}
+
+namespace {
+/// A batch-native model that counts its calls: per sample y = x + 1, call_batch the same for a batch;
+/// answers `drop` fewer samples than asked, or throws a shape_error, when told to.
+struct counting_batch_native {
+  using input_type = vec4;
+  using output_type = vec3;
+  std::shared_ptr<int> per_sample = std::make_shared<int>(0);
+  std::shared_ptr<int> batches = std::make_shared<int>(0);
+  Eigen::Index drop = 0;
+  bool fail = false;
+  std::string name = "counter";
+  vec3 operator()(const vec4& x) const {
+    ++*per_sample;
+    return x.head<3>().array() + 1.0f;
+  }
+  batch3 call_batch(const batch4& b) const {
+    ++*batches;
+    if (fail) throw weft::shape_error("f32[4]", "f32[5]");
+    return b.topRows<3>().leftCols(b.cols() - drop).array() + 1.0f;
+  }
+};
+
+/// The same on xtensor batches (samples along axis 0).
+struct x_batch_native {
+  using input_type = xvec4;
+  using output_type = xt::xtensor_fixed<float, xt::xshape<2>>;
+  std::shared_ptr<int> batches = std::make_shared<int>(0);
+  output_type operator()(const xvec4& x) const { return {x(0) * 2.0f, x(3)}; }
+  xt::xtensor<float, 2> call_batch(const xt::xtensor<float, 2>& b) const {
+    ++*batches;
+    xt::xtensor<float, 2> y({b.shape(0), 2});
+    for (std::size_t j = 0; j < b.shape(0); ++j) {
+      y(j, 0) = b(j, 0) * 2.0f;
+      y(j, 1) = b(j, 3);
+    }
+    return y;
+  }
+};
+}  // namespace
+
+TEST_CASE("batched(m) of a batch-native m calls call_batch once, and gives what per-sample calls give") {
+  const counting_batch_native m;
+  batch4 b(4, 5);
+  b.setRandom();
+  const auto lifted = weft::batched(m);
+  const batch3 y = lifted(b);
+  CHECK(*m.batches == 1);
+  CHECK(*m.per_sample == 0);
+  for (Eigen::Index j = 0; j < b.cols(); ++j) CHECK(y.col(j) == m(vec4(b.col(j))));
+
+  const x_batch_native xm;
+  xt::xtensor<float, 2> xb({3, 4});
+  for (std::size_t k = 0; k < xb.size(); ++k) xb.flat(k) = static_cast<float>(k);
+  const xt::xtensor<float, 2> xy = weft::batched(xm)(xb);
+  CHECK(*xm.batches == 1);
+  for (std::size_t j = 0; j < 3; ++j) {
+    const xvec4 sample = xt::view(xb, j, xt::all());
+    const auto one = xm(sample);
+    CHECK(xy(j, 0) == one(0));
+    CHECK(xy(j, 1) == one(1));
+  }
+}
+
+TEST_CASE("batched(m) of a batch-native m: a wrong number of answers is a shape_error, errors name batched[*]") {
+  counting_batch_native short_answer;
+  short_answer.drop = 1;
+  batch4 b(4, 5);
+  b.setRandom();
+  try {
+    (void)weft::batched(short_answer)(b);
+    FAIL("no shape_error for 4 answers to 5 samples");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.expected() == "f32[3,5]");
+    CHECK(e.actual() == "f32[3,4]");
+    CHECK(e.path_text() == "batched[*] \"counter\"");
+  }
+  counting_batch_native failing;
+  failing.fail = true;
+  auto pipeline = weft::sequence(weft::fn<batch4, batch4>([](const batch4& x) { return batch4(x); }),
+                                 weft::batched(failing));
+  try {
+    (void)pipeline(b);
+    FAIL("no shape_error");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.path_text() == "sequence[1] > batched[*] \"counter\"");
+  }
 }

@@ -16,6 +16,10 @@
 //   xt::xtensor_adaptor) of dense memory in the batch's order, otherwise a copy into one buffer of
 //   input_type reused for every sample (no allocation for fixed extents). Each output is copied into
 //   the output batch, which is allocated once per call.
+//   A batch-native m (weft::batch_native, weft/batch.hpp: the runtime models) is called once, with
+//   m.call_batch(batch), instead of once per sample; its answer must hold one sample per sample of
+//   the batch with out's static extents (else weft::shape_error), and a weft::error it raises gains
+//   the segment "batched[*]" (the whole batch). A declared input_shape() is checked on the batch first.
 //   Judged when built: m must be a model returning a tensor, whose input and output specs can be
 //   batched (Eigen rank 1, xtensor rank <= 7, no strided view); otherwise one weft diagnostic naming
 //   weft::detail::batched_sample and the spec.
@@ -245,6 +249,17 @@ WEFT_INLINE void check_samples(const Batch& b, const batch_geometry& g) {
   }
 }
 
+/// A batch-native model answered count_in samples with another number of samples: shape_error
+/// (expected the batch of O with count_in samples, got the answer's spec).
+template <class Batch, class O>
+[[noreturn, gnu::noinline, gnu::cold]] void throw_batch_count(std::ptrdiff_t count_in, const Batch& answer) {
+  const shape got = tensor_traits<Batch>::extents_of(answer);
+  shape want = got;
+  if constexpr (tensor_traits<Batch>::backend == backend::eigen) want[want.rank() - 1] = count_in;
+  else want[0] = count_in;
+  throw shape_error(actual_spec_name<Batch>(want), actual_spec_name<Batch>(got));
+}
+
 template <class O>
 [[noreturn, gnu::noinline, gnu::cold]] void throw_sample_output(const shape& first, const shape& now, std::size_t j,
                                                                 std::string_view name) {
@@ -380,12 +395,38 @@ class batched {
   using out = typename judgement::out;
 
   WEFT_INLINE output_type run(const input_type& x) const {
-    using tb = tensor_traits<input_type>;
-    using tob = tensor_traits<output_type>;
-    using to = tensor_traits<out>;
     const detail::batch_geometry g = detail::geometry_of(x);
     detail::check_samples<input_type, in>(x, g);
     const auto& stored = detail::box_get<0>(boxes_);
+    if constexpr (batch_native<M>) {
+      return run_native(x, g, detail::unwrap(stored));
+    } else {
+      return run_per_sample(x, g, stored);
+    }
+  }
+
+  /// A batch-native model: one call_batch for the whole batch, its answer checked (one sample out
+  /// per sample in, each of out's static extents) so that a wrong count is never read as an answer.
+  WEFT_INLINE output_type run_native(const input_type& x, const detail::batch_geometry& g,
+                                     const detail::unwrap_t<M>& m) const {
+    if constexpr (detail::input_declared<M> && !detail::checks_own_entry<M>) detail::check_declared_entry(*this, x);
+    try {
+      output_type y = m.call_batch(x);
+      const detail::batch_geometry answered = detail::geometry_of(y);
+      detail::check_samples<output_type, out>(y, answered);
+      if (answered.count != g.count) detail::throw_batch_count<output_type, out>(g.count, y);
+      return y;
+    } catch (const error& e) {
+      detail::rethrow_with_segment(e, combinator_name, detail::all_samples, model_traits<M>::given_name(m));
+    }
+  }
+
+  template <class Stored>
+  WEFT_INLINE output_type run_per_sample(const input_type& x, const detail::batch_geometry& g,
+                                         const Stored& stored) const {
+    using tb = tensor_traits<input_type>;
+    using tob = tensor_traits<output_type>;
+    using to = tensor_traits<out>;
     const auto* src = tb::data(x);
     const std::ptrdiff_t in_size = g.sample_ext.element_count();
     // An empty batch answers before any sample buffer exists: its samples may be huge (fuzz corpus

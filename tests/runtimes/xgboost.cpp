@@ -512,7 +512,7 @@ TEST_CASE("composes with hand-written Eigen stages, in a sequence and an ensembl
   }
 }
 
-TEST_CASE("copies share one booster; batched(m) works") {
+TEST_CASE("copies share one booster; batched(m) predicts the whole batch in one XGBoost call") {
   const weft::xgboost_model<vec8, vec3> m{data_file("softprob.json")};
   weft::xgboost_model<vec8, vec3> copy = m;
   CHECK(copy.handle() == m.handle());
@@ -520,7 +520,11 @@ TEST_CASE("copies share one booster; batched(m) works") {
   copy.name = "other";
   CHECK(m.name == "softprob.json");
   const auto expected = read_rows("softprob.csv");
-  check_eigen_batch(weft::batched(copy)(eigen_batch()), expected);
+  const auto batch = eigen_batch();
+  g_spy.calls.store(0);
+  const auto answered = weft::batched(copy)(batch);
+  CHECK(g_spy.calls.load() == 1);  // batch_native: call_batch, not one prediction per sample
+  check_eigen_batch(answered, expected);
 }
 
 // =============================================================================================

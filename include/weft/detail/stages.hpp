@@ -77,11 +77,16 @@ inline constexpr prejudged_t prejudged{};
 struct appending_t {};
 inline constexpr appending_t appending{};
 
-/// Path segment "<combinator>[i]", with the stage's given name quoted when it has one.
+/// The index of a segment that stands for every sample of a batch at once ("batched[*]": one call_batch).
+inline constexpr std::size_t all_samples = static_cast<std::size_t>(-1);
+
+/// Path segment "<combinator>[i]" ("[*]" for all_samples), with the stage's given name quoted when it
+/// has one.
 inline std::string segment(std::string_view combinator, std::size_t index, std::string_view name) {
   std::string s(combinator);
   s += '[';
-  s += std::to_string(index);
+  if (index == all_samples) s += '*';
+  else s += std::to_string(index);
   s += ']';
   if (!name.empty()) {
     s += " \"";
