@@ -9,15 +9,17 @@
 //   fallback          fallback.md    describe   describe.md     execution  execution.md
 //   batched           adapters.md, "batched"
 // to_dot lays a pipeline out left to right; a page's column is tall and narrow, so each picture is
-// laid out top to bottom (rankdir=TB) instead: the only change made to to_dot's text.
-// scripts/docs renders them with `dot -Tsvg` and compares them with the committed docs/images/.
+// laid out top to bottom (rankdir=TB) instead: the only change made to to_dot's text
+// (picture_writer.hpp). scripts/docs builds and runs every docs/tools/pictures*.cpp (a page of its
+// own may have its own file, pictures_<page>.cpp, with the same usage), renders the .dot files with
+// `dot -Tsvg` and compares them with the committed docs/images/.
 // The stand-in models are docs/tools/snippet_prelude.hpp's, as on the pages.
 #include <weft/describe.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <string>
 
+#include "picture_writer.hpp"
 #include "snippet_prelude.hpp"
 
 namespace {
@@ -34,20 +36,6 @@ struct relu {
   output_type operator()(const input_type& v) const { return v.cwiseMax(0.0f); }
 };
 
-std::string top_to_bottom(std::string dot) {
-  const std::string lr = "rankdir=LR;";
-  if (const auto at = dot.find(lr); at != std::string::npos) dot.replace(at, lr.size(), "rankdir=TB;");
-  return dot;
-}
-
-bool write(const std::string& dir, const std::string& name, const std::string& dot) {
-  const std::string path = dir + "/" + name + ".dot";
-  std::ofstream out(path);
-  out << top_to_bottom(dot);
-  if (!out) std::cerr << "pictures: cannot write " << path << "\n";
-  return static_cast<bool>(out);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,6 +45,7 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   using weft::operator|;
+  using weft_docs::write;
   const auto first = scaler{} | relu{} | weft::cast<double>;
   const auto classifier =
       weft::fallback(weft::ensemble(weft::mean, mlp_a, mlp_b, mlp_c), backup_model).when(weft::below_confidence(0.7));
