@@ -395,3 +395,84 @@ TEST_CASE("xtensor: no allocation beyond the output") {
           (void)weft::check_finite_t::apply(fixed);
         }) == 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// concat of batches: sample by sample (Eigen: rows stacked; xtensor: along axis 1).
+// ---------------------------------------------------------------------------------------------
+
+using batch2 = Eigen::Matrix<float, 2, Eigen::Dynamic>;
+using batch3 = Eigen::Matrix<float, 3, Eigen::Dynamic>;
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<batch2, batch3>>, Eigen::Matrix<float, 5, Eigen::Dynamic>>);
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<batch2, Eigen::MatrixXf>>, Eigen::MatrixXf>);
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<Eigen::Matrix<float, 2, 4>, batch3>>,
+                             Eigen::Matrix<float, 5, 4>>);  // the static batch count is kept
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<xbatch, batch3>>, xbatch>);
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<xfixed, xt::xtensor_fixed<float, xt::xshape<3, 2>>>>,
+                             xt::xtensor_fixed<float, xt::xshape<3, 6>>>);
+static_assert(weft::concat_t::accepts<std::tuple<batch2, xbatch, Eigen::MatrixXf>>);
+static_assert(!weft::concat_t::accepts<std::tuple<batch2, vec4>>);  // a sample among batches
+static_assert(weft::detail::concat_judgement<std::tuple<batch2, vec4>>::problem == 2);
+static_assert(weft::detail::concat_judgement<std::tuple<vec4, batch2>>::problem == 2);  // a batch among samples
+static_assert(weft::detail::concat_judgement<std::tuple<batch2, row_batch>>::problem == 4);
+static_assert(weft::detail::concat_judgement<std::tuple<row_batch, batch2>>::problem == 4);
+static_assert(std::is_same_v<weft::concat_t::diagnostic<sequence_stage<1>, std::tuple<batch2, row_batch>>,
+                             weft::detail::adapter_row_major_batch<sequence_stage<1>, weft::detail::concat_part<1>,
+                                                                   weft::f32<4, -1>>>);
+// static batch counts that differ: diagnosed at compile time, naming the part and both specs
+using count_mismatch = std::tuple<Eigen::Matrix<float, 2, 4>, batch2, Eigen::Matrix<float, 3, 5>>;
+static_assert(weft::detail::concat_judgement<count_mismatch>::problem == 5);
+static_assert(std::is_same_v<weft::concat_t::diagnostic<sequence_stage<1>, count_mismatch>,
+                             weft::detail::concat_batch_count_mismatch<sequence_stage<1>, weft::detail::concat_part<2>,
+                                                                       weft::col_major<weft::f32<2, 4>>,
+                                                                       weft::col_major<weft::f32<3, 5>>>>);
+
+TEST_CASE("concat of Eigen batches stacks rows: each sample is the concat of the parts' samples") {
+  const batch2 a = eigen_batch<batch2>(2, 5);
+  const Eigen::MatrixXf b = eigen_batch<Eigen::MatrixXf>(3, 5);
+  const xbatch c = xt_batch<xbatch>(5, 4);  // another backend: samples along axis 0
+  const Eigen::MatrixXf y = weft::concat_t::apply(std::tuple<batch2, Eigen::MatrixXf, xbatch>(a, b, c));
+  REQUIRE(y.rows() == 9);
+  REQUIRE(y.cols() == 5);
+  for (Eigen::Index j = 0; j < 5; ++j) {
+    const Eigen::VectorXf one = weft::concat_t::apply(
+        std::tuple<Eigen::Vector2f, Eigen::VectorXf, xt::xtensor<float, 1>>(a.col(j), b.col(j), row(c, j)));
+    CHECK(y.col(j) == one);
+  }
+  const Eigen::Matrix<float, 5, Eigen::Dynamic> none = weft::concat_t::apply(std::tuple<batch2, batch3>(batch2(2, 0), batch3(3, 0)));
+  CHECK(none.cols() == 0);
+}
+
+TEST_CASE("concat of xtensor batches joins along axis 1") {
+  const xbatch a = xt_batch<xbatch>(3, 2);
+  const xfixed b = xt_batch<xfixed>(3, 4);
+  const batch2 c = eigen_batch<batch2>(2, 3);
+  const xbatch y = weft::concat_t::apply(std::tuple<xbatch, xfixed, batch2>(a, b, c));
+  REQUIRE(y.shape()[0] == 3);
+  REQUIRE(y.shape()[1] == 8);
+  for (std::size_t j = 0; j < 3; ++j) {
+    const xt::xtensor<float, 1> one = weft::concat_t::apply(
+        std::tuple<xt::xtensor<float, 1>, xt::xtensor<float, 1>, Eigen::Vector2f>(row(a, j), row(b, j), column(c, j)));
+    for (std::size_t i = 0; i < 8; ++i) CHECK(y(j, i) == one(i));
+  }
+}
+
+TEST_CASE("concat of batches: counts that differ at run time are a shape_error naming the stage") {
+  using weft::operator|;
+  const auto top = weft::fn<batch4, batch2>([](const batch4& x) -> batch2 { return x.topRows<2>(); });
+  const auto short_bottom =  // drops the last sample: a count that differs, known only at run time
+      weft::fn<batch4, batch3>([](const batch4& x) -> batch3 { return x.bottomRows<3>().leftCols(x.cols() - 1); });
+  auto p = pass<batch4>{} | weft::fan_out(top, short_bottom) | weft::concat;
+  try {
+    (void)p(eigen_batch<batch4>(4, 3));
+    FAIL("no shape_error");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.path_text() == "sequence[2]");
+    CHECK(e.expected() == "f32[3,3] (concat part 1: as many samples as part 0)");
+    CHECK(e.actual() == "f32[3,2]");
+  }
+  const batch2 a = eigen_batch<batch2>(2, 4);
+  const batch3 b = eigen_batch<batch3>(3, 4);
+  eigen_mallocs = 0;
+  CHECK(allocations_during(1, [&] { (void)weft::concat_t::apply(std::tuple<const batch2&, const batch3&>(a, b)); }) == 0);
+  CHECK(eigen_mallocs == 1);
+}
