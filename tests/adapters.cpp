@@ -161,18 +161,19 @@ static_assert(!weft::concat_t::accepts<std::tuple<vec2, std::optional<vec2>>>); 
 static_assert(weft::detail::concat_judgement<std::tuple<vec2, Eigen::Matrix<float, 2, 3>>>::part == 1);
 static_assert(weft::detail::concat_judgement<std::tuple<vec2, vec2, Eigen::Matrix<double, 2, 1>>>::problem == 3);
 
-// softmax, normalize: rank 1 (or an xarray, checked at run time), floating point; same owning type.
+// softmax, normalize: rank 1 (or an xarray, checked at run time) or a batch (tests/adapters_batch.cpp),
+// floating point; same owning type.
 static_assert(std::is_same_v<weft::softmax_t::output<vec4>, vec4>);
 static_assert(std::is_same_v<weft::softmax_t::output<Eigen::Map<const vec4>>, vec4>);
 static_assert(std::is_same_v<weft::softmax_t::output<Eigen::Matrix<double, 1, 3>>, Eigen::Matrix<double, 1, 3>>);
 static_assert(std::is_same_v<weft::softmax_t::output<xt::xarray<float>>, xt::xarray<float>>);
 static_assert(std::is_same_v<weft::normalize_t::output<xt::xtensor<double, 1>>, xt::xtensor<double, 1>>);
 static_assert(weft::softmax_t::accepts<Eigen::VectorXd> && weft::softmax_t::accepts<xvec3>);
-static_assert(!weft::softmax_t::accepts<Eigen::Matrix<float, 2, 3>>);
-static_assert(!weft::softmax_t::accepts<xt::xtensor<float, 2>>);
+static_assert(!weft::softmax_t::accepts<Eigen::Matrix<float, 2, 3, Eigen::RowMajor>>);
+static_assert(!weft::softmax_t::accepts<xt::xtensor<float, 3>>);
 static_assert(!weft::softmax_t::accepts<Eigen::Matrix<int, 4, 1>>);
 static_assert(!weft::normalize_t::accepts<Eigen::Matrix<int, 4, 1>>);
-static_assert(!weft::normalize_t::accepts<Eigen::Matrix<float, 2, 2>>);
+static_assert(!weft::normalize_t::accepts<Eigen::Matrix<float, 2, 2, Eigen::RowMajor>>);
 static_assert(!weft::softmax_t::accepts<std::tuple<vec4>>);
 
 // argmax: one std::int64_t, a rank-1 tensor of extent 1 of the input's backend; any scalar.
@@ -182,11 +183,14 @@ static_assert(std::is_same_v<weft::argmax_t::output<Eigen::Array<float, 4, 1>>, 
 static_assert(std::is_same_v<weft::argmax_t::output<xvec3>, xi64x1>);
 static_assert(std::is_same_v<weft::argmax_t::output<xt::xarray<int>>, xi64x1>);
 static_assert(weft::argmax_t::accepts<Eigen::Matrix<int, 4, 1>>);
-static_assert(!weft::argmax_t::accepts<Eigen::Matrix<float, 2, 3>>);
+static_assert(!weft::argmax_t::accepts<Eigen::Matrix<float, 2, 3, Eigen::RowMajor>>);
+static_assert(!weft::argmax_t::accepts<xt::xtensor_fixed<float, xt::xshape<2, 2, 2>>>);
 static_assert(weft::spec_name<weft::argmax_t::output<vec4>>() == "i64[1]");
 
-// check_finite: any tensor, any rank; its owning type.
+// check_finite: any tensor, any rank but a row-major Eigen matrix (not a batch); its owning type.
 static_assert(weft::check_finite_t::accepts<Eigen::Matrix<float, 2, 3>> && weft::check_finite_t::accepts<xt::xarray<double>>);
+static_assert(weft::check_finite_t::accepts<xt::xtensor<float, 3>>);
+static_assert(!weft::check_finite_t::accepts<Eigen::Matrix<float, 2, 3, Eigen::RowMajor>>);
 static_assert(!weft::check_finite_t::accepts<std::tuple<vec4>>);
 static_assert(std::is_same_v<weft::check_finite_t::output<Eigen::Map<const vec4>>, vec4>);
 
@@ -352,19 +356,17 @@ TEST_CASE("check_finite passes finite values on and names the spec and index of 
     CHECK(e.index() == 3);
     CHECK(std::string(e.what()) == "weft: non_finite_error: non-finite value at flat index 3 of f32[5]");
   }
-  // a column-major matrix reports the row-major (flat index) position, like NumPy
-  Eigen::Matrix<float, 2, 3> m;
-  m << 0, 1, 2, 3, nan, 5;
+  // a tensor of rank 3 (not a batch) reports the row-major (flat index) position, like NumPy
+  xt::xtensor<double, 3> x = xt::zeros<double>({2, 2, 2});
+  x(1, 0, 1) = -inf;
+  x(1, 1, 0) = nan;
   try {
-    (void)weft::check_finite_t::apply(m);
+    (void)weft::check_finite_t::apply(x);
     FAIL("no non_finite_error");
   } catch (const weft::non_finite_error& e) {
-    CHECK(e.index() == 4);
-    CHECK(std::string(e.what()).find("flat index 4 of f32[2,3]") != std::string::npos);
+    CHECK(e.index() == 5);
+    CHECK(std::string(e.what()).find("flat index 5 of f64[2,2,2]") != std::string::npos);
   }
-  xt::xtensor<double, 2> x = {{1.0, 2.0}, {3.0, 4.0}};
-  x(1, 0) = -std::numeric_limits<double>::infinity();
-  CHECK_THROWS_AS((void)weft::check_finite_t::apply(x), weft::non_finite_error);
 }
 
 TEST_CASE("check_finite inside a sequence names the stage: sequence[2]") {

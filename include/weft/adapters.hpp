@@ -23,7 +23,11 @@
 //   - weft::identity: the same tensor, materialised as its owning type (a copy).
 //   - weft::concat: after a fan_out, joins its std::tuple of rank-1 outputs (either backend, one
 //     scalar type) into one rank-1 tensor of the first part's backend, in branch order. Its static
-//     extent is the sum of the parts' (dyn when any part's is dyn), known at compile time.
+//     extent is the sum of the parts' (dyn when any part's is dyn), known at compile time. A tuple
+//     of batches (see below; either backend, one scalar type) is joined sample by sample into a batch
+//     of the first part's backend: Eigen rows stacked, xtensor along axis 1. The sample extent is the
+//     sum of the parts'; the batch count is the parts' static one (dyn when none has one). Batch
+//     counts that differ at run time throw weft::shape_error; static ones that differ fail to compile.
 //   - weft::softmax: exp(x - max(x)) / sum, over a rank-1 floating-point tensor; same owning type.
 //   - weft::argmax: the index of the largest element of a rank-1 tensor, the lowest index on ties,
 //     the first NaN if any (as torch.argmax and numpy.argmax); a one-element rank-1 std::int64_t
@@ -37,9 +41,19 @@
 //   - weft::check_finite: the same tensor (any rank), as its owning type; throws
 //     weft::non_finite_error naming the spec and the flat row-major index of the first NaN or
 //     infinity. Integer tensors always pass.
-//   A rank-2 (or higher) input to softmax, argmax or normalize fails to compile: apply them per
-//   sample inside weft::batched. An xt::xarray (rank known at run time) is accepted and must hold
-//   rank 1 at run time, else weft::shape_error. Softmax and normalize reject integer scalars.
+//   Batches (the rule of weft::batch_t, weft/batch.hpp): a column-major Eigen matrix of rank 2 is a
+//   batch with one sample per column; an xtensor of static rank 2 is a batch with its samples along
+//   axis 0. softmax, argmax, normalize and check_finite apply to each sample what they apply to one,
+//   with the same answers and errors; an error names the sample, "f32[10] (sample 3 of f32[10,32])",
+//   with the index inside that sample, and the first sample that fails is the one reported. softmax,
+//   normalize and check_finite return the batch's owning type (static extents kept); argmax returns
+//   one index per sample: Eigen::Matrix<std::int64_t, 1, B> (B the batch's static count or
+//   Eigen::Dynamic; an Eigen::Array batch gives an Array), xtensor a rank-1 std::int64_t tensor of B
+//   elements. An empty batch gives an empty answer. A row-major Eigen matrix of rank 2 fails to
+//   compile (a batch is column-major); a higher rank fails to compile for softmax, argmax and
+//   normalize (check_finite takes it as one tensor). An xt::xarray (rank known at run time) is
+//   accepted and must hold rank 1 at run time, else weft::shape_error. Softmax and normalize reject
+//   integer scalars.
 //   Inside a sequence, a weft::error raised by an adapter gains the stage's path ("sequence[2]").
 //   Cost: one pass over the elements (two or three for softmax and normalize), no allocation for
 //   fixed extents, none beyond the output for dynamic ones.
@@ -63,6 +77,7 @@
 #include "detail/copy.hpp"
 #include "detail/finite.hpp"
 #include "detail/numeric.hpp"
+#include "detail/sample_axis.hpp"
 #include "detail/stages.hpp"
 #include "errors.hpp"
 #include "model.hpp"
@@ -210,11 +225,13 @@ inline constexpr identity_t identity{};
 
 namespace detail {
 
-/// Why an adapter over one rank-1 tensor rejects In: 0 it does not, 1 not a tensor, 2 rank, 3 scalar.
-template <class In, bool Floating>
-constexpr int rank1_problem() noexcept {
+/// Why an adapter over samples rejects In: 0 it does not, 1 not a tensor, 2 rank (neither a sample
+/// nor a batch; any rank passes when AnyRank), 3 scalar (when Floating), 4 a row-major Eigen matrix.
+template <class In, bool Floating, bool AnyRank = false>
+constexpr int sample_problem() noexcept {
   if constexpr (!tensor<In>) return 1;
-  else if constexpr (rank_v<In> != 1 && rank_v<In> != dyn) return 2;
+  else if constexpr (row_major_eigen_batch<In>) return 4;
+  else if constexpr (!AnyRank && rank_v<In> != 1 && rank_v<In> != 2 && rank_v<In> != dyn) return 2;
   else if constexpr (Floating && !std::is_floating_point_v<scalar_t<In>>) return 3;
   else return 0;
 }
@@ -235,10 +252,28 @@ template <>
 struct rank1_diagnostic_select<3> {
   template <class W, class A, class In> using type = adapter_needs_floating_point<W, A, spec_t<In>>;
 };
+template <>
+struct rank1_diagnostic_select<4> {
+  template <class W, class A, class In> using type = adapter_row_major_batch<W, A, spec_t<In>>;
+};
 
 /// The diagnostic for adapter A rejecting In at Where (no_diagnostic when it accepts In).
-template <class Where, class A, class In, bool Floating>
-using rank1_diagnostic = typename rank1_diagnostic_select<rank1_problem<In, Floating>()>::template type<Where, A, In>;
+template <class Where, class A, class In, bool Floating, bool AnyRank = false>
+using sample_diagnostic =
+    typename rank1_diagnostic_select<sample_problem<In, Floating, AnyRank>()>::template type<Where, A, In>;
+
+/// argmax's output for In: one std::int64_t per sample, in a rank-1 tensor of In's backend (Eigen:
+/// a row, 1 x B, for a batch of B samples; one element for a lone sample).
+template <class In, bool Batch = sample_batch<In>, class Tr = tensor_traits<In>>
+struct argmax_output {
+  using type = typename Tr::template rebind<std::int64_t, extents<1>, layout::none>;
+};
+template <class In, class Tr>
+struct argmax_output<In, true, Tr> {
+  static constexpr std::ptrdiff_t count = batch_extent_v<In>;
+  using ext = std::conditional_t<Tr::backend == backend::eigen, extents<1, count>, extents<count>>;
+  using type = typename Tr::template rebind<std::int64_t, ext, layout::row_major>;
+};
 
 /// Why concat rejects In: problem 0 it does not, 1 not a non-empty std::tuple, 2 a part is not a
 /// rank-1 tensor, 3 a part's scalar differs from the first's; `part` is the offending part's index.
@@ -276,13 +311,14 @@ inline constexpr concat_t concat{};
 struct softmax_t {
   using weft_adapter = void;
   template <class In>
-  static constexpr bool accepts = detail::rank1_problem<In, true>() == 0;
-  /// The input's owning type (same backend, scalar and extents).
+  static constexpr bool accepts = detail::sample_problem<In, true>() == 0;
+  /// The input's owning type (same backend, scalar and extents; a batch stays a batch).
   template <class In>
   using output = typename tensor_traits<In>::owning_type;
   template <class Where, class In>
-  using diagnostic = detail::rank1_diagnostic<Where, softmax_t, In, true>;
-  /// exp(x - max(x)) / sum; NaN or infinity in x gives NaN. Throws shape_error for an xarray of rank != 1.
+  using diagnostic = detail::sample_diagnostic<Where, softmax_t, In, true>;
+  /// exp(x - max(x)) / sum per sample; NaN or infinity in a sample gives NaN there. Throws shape_error
+  /// for an xarray of rank != 1.
   template <class In>
   WEFT_INLINE static output<In> apply(const In& x);
 };
@@ -294,13 +330,15 @@ inline constexpr softmax_t softmax{};
 struct argmax_t {
   using weft_adapter = void;
   template <class In>
-  static constexpr bool accepts = detail::rank1_problem<In, false>() == 0;
-  /// One std::int64_t in a rank-1 tensor of extent 1, of the input's backend (and Eigen family).
+  static constexpr bool accepts = detail::sample_problem<In, false>() == 0;
+  /// One std::int64_t per sample in a rank-1 tensor of the input's backend (and Eigen family): extent
+  /// 1 for a sample; for a batch of B, Eigen::Matrix<std::int64_t, 1, B> or an xtensor of B.
   template <class In>
-  using output = typename tensor_traits<In>::template rebind<std::int64_t, extents<1>, layout::none>;
+  using output = typename detail::argmax_output<In>::type;
   template <class Where, class In>
-  using diagnostic = detail::rank1_diagnostic<Where, argmax_t, In, false>;
-  /// Lowest index of the maximum; the first NaN wins. Throws shape_error when x is empty.
+  using diagnostic = detail::sample_diagnostic<Where, argmax_t, In, false>;
+  /// Lowest index of the maximum of each sample; the first NaN wins. Throws shape_error when a
+  /// sample is empty (an empty batch gives an empty answer).
   template <class In>
   WEFT_INLINE static output<In> apply(const In& x);
 };
@@ -312,14 +350,14 @@ inline constexpr argmax_t argmax{};
 struct normalize_t {
   using weft_adapter = void;
   template <class In>
-  static constexpr bool accepts = detail::rank1_problem<In, true>() == 0;
-  /// The input's owning type (same backend, scalar and extents).
+  static constexpr bool accepts = detail::sample_problem<In, true>() == 0;
+  /// The input's owning type (same backend, scalar and extents; a batch stays a batch).
   template <class In>
   using output = typename tensor_traits<In>::owning_type;
   template <class Where, class In>
-  using diagnostic = detail::rank1_diagnostic<Where, normalize_t, In, true>;
-  /// x / sum(x). Throws weft::error when the sum is exactly zero, weft::range_error when a quotient
-  /// of finite elements lies beyond the scalar's range.
+  using diagnostic = detail::sample_diagnostic<Where, normalize_t, In, true>;
+  /// x / sum(x) per sample. Throws weft::error when a sample's sum is exactly zero,
+  /// weft::range_error when a quotient of finite elements lies beyond the scalar's range.
   template <class In>
   WEFT_INLINE static output<In> apply(const In& x);
 };
@@ -331,13 +369,14 @@ inline constexpr normalize_t normalize{};
 struct check_finite_t {
   using weft_adapter = void;
   template <class In>
-  static constexpr bool accepts = tensor<In>;
+  static constexpr bool accepts = detail::sample_problem<In, false, true>() == 0;
   /// The input's owning type.
   template <class In>
   using output = typename tensor_traits<In>::owning_type;
   template <class Where, class In>
-  using diagnostic = detail::not_a_tensor<Where, In>;
-  /// Throws non_finite_error at the first NaN or infinity; else returns the value (a copy).
+  using diagnostic = detail::sample_diagnostic<Where, check_finite_t, In, false, true>;
+  /// Throws non_finite_error at the first NaN or infinity (of the first bad sample of a batch); else
+  /// returns the value (a copy).
   template <class In>
   WEFT_INLINE static output<In> apply(const In& x);
 };
@@ -351,50 +390,9 @@ inline constexpr check_finite_t check_finite{};
 
 namespace detail {
 
-/// Run-time extents of a rank-1 tensor of n elements.
-WEFT_INLINE constexpr shape vector_shape(std::ptrdiff_t n) noexcept {
-  shape d;
-  d.resize(1);
-  d[0] = n;
-  return d;
-}
-
-/// The elements of a rank-1 tensor, read through its stride. Never allocates.
-template <class S>
-struct rank1_span {
-  const S* data;
-  std::ptrdiff_t stride;
-  std::ptrdiff_t size;
-  WEFT_INLINE const S& operator[](std::ptrdiff_t i) const noexcept { return data[i * stride]; }
-};
-
 template <class In>
-[[noreturn, gnu::noinline, gnu::cold]] void throw_not_rank1(const shape& d) {
-  spec_text expected;
-  expected.append(scalar_name<scalar_t<In>>());
-  expected.append("[?]");
-  throw shape_error(expected.view(), actual_spec_name<In>(d));
-}
-
-/// x's elements; an xt::xarray must hold rank 1 at run time (else shape_error).
-template <class In>
-WEFT_INLINE rank1_span<scalar_t<In>> rank1_of(const In& x) {
-  using tr = tensor_traits<In>;
-  if constexpr (tr::rank == dyn) {
-    const shape d = tr::extents_of(x);
-    if (d.rank() != 1) throw_not_rank1<In>(d);
-    return {tr::data(x), tr::strides_of(x)[0], d[0]};
-  } else {
-    constexpr std::ptrdiff_t n = tr::extents_type::values[0];
-    const std::ptrdiff_t size = n != dyn ? n : tr::extents_of(x)[0];
-    if constexpr (tr::contiguous) return {tr::data(x), 1, size};
-    else return {tr::data(x), tr::strides_of(x)[0], size};
-  }
-}
-
-template <class In>
-[[noreturn, gnu::noinline, gnu::cold]] void throw_zero_sum(std::ptrdiff_t n) {
-  throw error("error", "normalize: the elements of " + actual_spec_name<In>(vector_shape(n)) +
+[[noreturn, gnu::noinline, gnu::cold]] void throw_zero_sum(const In& x, std::ptrdiff_t j, std::ptrdiff_t n) {
+  throw error("error", "normalize: the elements of " + sample_spec_name(x, j, n) +
                            " sum to zero; a unit sum is undefined");
 }
 
@@ -415,29 +413,92 @@ template <class S>
   return shift;
 }
 
-/// normalize's sum of finite elements is below 1 in magnitude: throws range_error at the first
-/// quotient that overflowed the scalar.
+/// normalize's sum of finite elements of sample j of x is below 1 in magnitude: throws range_error
+/// at the first quotient that overflowed the scalar.
 template <class In, class S>
-[[gnu::noinline, gnu::cold]] void check_quotients(const rank1_span<S>& v, const S* out, S sum, int shift) {
+[[gnu::noinline, gnu::cold]] void check_quotients(const In& x, std::ptrdiff_t j, const rank1_span<S>& v,
+                                                  const sample_slots<S>& out, S sum, int shift) {
   for (std::ptrdiff_t i = 0; i < v.size; ++i)
     if (!std::isfinite(out[i])) {
       const long double exact = static_cast<long double>(std::ldexp(v[i], -shift)) / static_cast<long double>(sum);
-      throw range_error(range_text<S>(), value_text(exact), i, actual_spec_name<In>(vector_shape(v.size)));
+      throw range_error(range_text<S>(), value_text(exact), i, sample_spec_name(x, j, v.size));
     }
 }
 
 template <class In>
-[[noreturn, gnu::noinline, gnu::cold]] void throw_empty_argmax() {
+[[noreturn, gnu::noinline, gnu::cold]] void throw_empty_argmax(const shape& actual) {
   spec_text expected;
   expected.append("a non-empty ");
   expected.append(scalar_name<scalar_t<In>>());
-  expected.append("[?]");
-  throw shape_error(expected.view(), actual_spec_name<In>(vector_shape(0)));
+  expected.append(sample_batch<In> ? "[?] per sample" : "[?]");
+  throw shape_error(expected.view(), actual_spec_name<In>(actual));
 }
 
 template <class In>
 [[noreturn, gnu::noinline, gnu::cold]] void throw_non_finite(const In& x, std::ptrdiff_t index) {
   throw non_finite_error(actual_spec_name<In>(tensor_traits<In>::extents_of(x)), index);
+}
+
+template <class In>
+[[noreturn, gnu::noinline, gnu::cold]] void throw_non_finite_sample(const In& x, std::ptrdiff_t j, std::ptrdiff_t n,
+                                                                    std::ptrdiff_t index) {
+  throw non_finite_error(sample_spec_name(x, j, n), index);
+}
+
+/// Writes the softmax of one sample v into o.
+template <class S>
+WEFT_INLINE void softmax_sample(const rank1_span<S>& v, const sample_slots<S>& o) {
+  if (v.size == 0) return;
+  S top = v[0];
+  for (std::ptrdiff_t i = 1; i < v.size; ++i)
+    if (v[i] > top) top = v[i];
+  S sum = 0;
+  for (std::ptrdiff_t i = 0; i < v.size; ++i) {
+    o[i] = std::exp(v[i] - top);
+    sum += o[i];
+  }
+  for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] /= sum;
+}
+
+/// The index of the largest element of one non-empty sample v: the lowest on ties, the first NaN.
+template <class S>
+WEFT_INLINE std::int64_t argmax_sample(const rank1_span<S>& v) {
+  std::ptrdiff_t best = 0;
+  S top = v[0];
+  if constexpr (std::is_floating_point_v<S>) {
+    if (std::isnan(top)) return 0;
+    for (std::ptrdiff_t i = 1; i < v.size; ++i) {
+      if (std::isnan(v[i])) return static_cast<std::int64_t>(i);
+      if (v[i] > top) {
+        top = v[i];
+        best = i;
+      }
+    }
+  } else {
+    for (std::ptrdiff_t i = 1; i < v.size; ++i)
+      if (v[i] > top) {
+        top = v[i];
+        best = i;
+      }
+  }
+  return static_cast<std::int64_t>(best);
+}
+
+/// Writes v / sum(v) into o, v being sample j of x (errors name it).
+template <class In, class S>
+WEFT_INLINE void normalize_sample(const In& x, std::ptrdiff_t j, const rank1_span<S>& v, const sample_slots<S>& o) {
+  S sum = 0;
+  for (std::ptrdiff_t i = 0; i < v.size; ++i) sum += v[i];
+  int shift = 0;  // the sum of finite elements overflowed: sum them again scaled by 2^-shift
+  if (!std::isfinite(sum)) [[unlikely]] shift = rescale_sum(v, sum);
+  if (sum == S(0)) throw_zero_sum(x, j, v.size);
+  if (shift == 0) [[likely]] {
+    for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = v[i] / sum;
+  } else {
+    for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = std::ldexp(v[i], -shift) / sum;
+  }
+  // |sum| >= 1 keeps every quotient of finite elements within range; a smaller finite one may not
+  if (!(std::fabs(sum) >= S(1)) && std::isfinite(sum)) [[unlikely]] check_quotients(x, j, v, o, sum, shift);
 }
 
 template <class T>
@@ -535,84 +596,69 @@ WEFT_INLINE concat_t::output<In> concat_t::apply(const In& parts) {
 
 template <class In>
 WEFT_INLINE softmax_t::output<In> softmax_t::apply(const In& x) {
-  using S = scalar_t<In>;
   using to = tensor_traits<output<In>>;
-  const auto v = detail::rank1_of(x);
-  output<In> out = to::make(detail::vector_shape(v.size));
-  S* o = to::data(out);
-  if (v.size == 0) return out;
-  S top = v[0];
-  for (std::ptrdiff_t i = 1; i < v.size; ++i)
-    if (v[i] > top) top = v[i];
-  S sum = 0;
-  for (std::ptrdiff_t i = 0; i < v.size; ++i) {
-    o[i] = std::exp(v[i] - top);
-    sum += o[i];
+  if constexpr (detail::sample_batch<In>) {
+    const auto in = detail::samples_of(x);
+    output<In> out = to::make(tensor_traits<In>::extents_of(x));
+    const auto slots = detail::writable_samples_of(out);
+    for (std::ptrdiff_t j = 0; j < in.count; ++j) detail::softmax_sample(in.sample(j), slots.slots(j));
+    return out;
+  } else {
+    const auto v = detail::rank1_of(x);
+    output<In> out = to::make(detail::vector_shape(v.size));
+    detail::softmax_sample(v, detail::sample_slots<scalar_t<In>>{to::data(out), 1});
+    return out;
   }
-  for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] /= sum;
-  return out;
 }
 
 template <class In>
 WEFT_INLINE argmax_t::output<In> argmax_t::apply(const In& x) {
-  using S = scalar_t<In>;
   using to = tensor_traits<output<In>>;
-  const auto v = detail::rank1_of(x);
-  if (v.size == 0) detail::throw_empty_argmax<In>();
-  std::ptrdiff_t best = 0;
-  S top = v[0];
-  if constexpr (std::is_floating_point_v<S>) {
-    if (!std::isnan(top)) {
-      for (std::ptrdiff_t i = 1; i < v.size; ++i) {
-        if (std::isnan(v[i])) {
-          best = i;
-          break;
-        }
-        if (v[i] > top) {
-          top = v[i];
-          best = i;
-        }
-      }
-    }
+  if constexpr (detail::sample_batch<In>) {
+    const auto in = detail::samples_of(x);
+    if (in.size == 0 && in.count > 0) detail::throw_empty_argmax<In>(tensor_traits<In>::extents_of(x));
+    output<In> out = to::make(detail::vector_shape(in.count));
+    std::int64_t* o = to::data(out);
+    for (std::ptrdiff_t j = 0; j < in.count; ++j) o[j] = detail::argmax_sample(in.sample(j));
+    return out;
   } else {
-    for (std::ptrdiff_t i = 1; i < v.size; ++i)
-      if (v[i] > top) {
-        top = v[i];
-        best = i;
-      }
+    const auto v = detail::rank1_of(x);
+    if (v.size == 0) detail::throw_empty_argmax<In>(detail::vector_shape(0));
+    output<In> out = to::make(detail::vector_shape(1));
+    to::data(out)[0] = detail::argmax_sample(v);
+    return out;
   }
-  output<In> out = to::make(detail::vector_shape(1));
-  to::data(out)[0] = static_cast<std::int64_t>(best);
-  return out;
 }
 
 template <class In>
 WEFT_INLINE normalize_t::output<In> normalize_t::apply(const In& x) {
-  using S = scalar_t<In>;
   using to = tensor_traits<output<In>>;
-  const auto v = detail::rank1_of(x);
-  S sum = 0;
-  for (std::ptrdiff_t i = 0; i < v.size; ++i) sum += v[i];
-  int shift = 0;  // the sum of finite elements overflowed: sum them again scaled by 2^-shift
-  if (!std::isfinite(sum)) [[unlikely]] shift = detail::rescale_sum(v, sum);
-  if (sum == S(0)) detail::throw_zero_sum<In>(v.size);
-  output<In> out = to::make(detail::vector_shape(v.size));
-  S* o = to::data(out);
-  if (shift == 0) [[likely]] {
-    for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = v[i] / sum;
+  if constexpr (detail::sample_batch<In>) {
+    const auto in = detail::samples_of(x);
+    output<In> out = to::make(tensor_traits<In>::extents_of(x));
+    const auto slots = detail::writable_samples_of(out);
+    for (std::ptrdiff_t j = 0; j < in.count; ++j) detail::normalize_sample(x, j, in.sample(j), slots.slots(j));
+    return out;
   } else {
-    for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = std::ldexp(v[i], -shift) / sum;
+    const auto v = detail::rank1_of(x);
+    output<In> out = to::make(detail::vector_shape(v.size));
+    detail::normalize_sample(x, 0, v, detail::sample_slots<scalar_t<In>>{to::data(out), 1});
+    return out;
   }
-  // |sum| >= 1 keeps every quotient of finite elements within range; a smaller finite one may not
-  if (!(std::fabs(sum) >= S(1)) && std::isfinite(sum)) [[unlikely]] detail::check_quotients<In>(v, o, sum, shift);
-  return out;
 }
 
 template <class In>
 WEFT_INLINE check_finite_t::output<In> check_finite_t::apply(const In& x) {
   using tr = tensor_traits<In>;
   using S = scalar_t<In>;
-  if constexpr (std::is_floating_point_v<S>) {
+  if constexpr (std::is_floating_point_v<S> && detail::sample_batch<In>) {
+    const auto in = detail::samples_of(x);
+    for (std::ptrdiff_t j = 0; j < in.count; ++j) {
+      const auto v = in.sample(j);
+      for (std::ptrdiff_t i = 0; i < v.size; ++i)
+        if (!std::isfinite(v[i])) detail::throw_non_finite_sample(x, j, v.size, i);
+    }
+  } else if constexpr (std::is_floating_point_v<S>) {
     std::ptrdiff_t bad = -1;
     if constexpr (tr::contiguous && tr::rank != dyn && (tr::rank <= 1 || tr::layout == layout::row_major)) {
       // memory order is row-major index order: one flat scan

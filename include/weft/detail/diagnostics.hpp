@@ -276,8 +276,22 @@ struct concat_not_a_tuple {
 template <class Where, class Part, class Spec>
 struct concat_part_not_rank1 {
   static_assert(never<Where, Part, Spec>,
-                "weft: concat: every part must be a rank-1 tensor (an xt::xarray is not); "
-                "end that branch with weft::reshape<N>");
+                "weft: concat: every part must be a rank-1 tensor (an xt::xarray is not), or every part "
+                "a batch of them like the first; end that branch with weft::reshape<N>");
+};
+
+template <class Where, class Part, class First, class Spec>
+struct concat_batch_count_mismatch {
+  static_assert(never<Where, Part, First, Spec>,
+                "weft: concat: this batch's static sample count differs from the first part's; "
+                "concat joins the parts sample by sample");
+};
+
+template <class Where, class Adapter, class Spec>
+struct adapter_row_major_batch {
+  static_assert(never<Where, Adapter, Spec>,
+                "weft: a rank-2 Eigen input to this adapter is a batch, one sample per column, so it "
+                "must be column-major; store the batch as Eigen::Matrix<S, N, Eigen::Dynamic>");
 };
 
 template <class Where, class Part, class First, class Spec>
@@ -290,8 +304,8 @@ struct concat_scalar_mismatch {
 template <class Where, class Adapter, class Spec>
 struct adapter_needs_rank1 {
   static_assert(never<Where, Adapter, Spec>,
-                "weft: this adapter takes a rank-1 tensor; apply it per sample inside "
-                "weft::batched(model | adapter), or insert weft::reshape<N> before it");
+                "weft: this adapter takes a rank-1 tensor (one sample) or a rank-2 batch of them; "
+                "apply it inside weft::batched(model | adapter), or insert weft::reshape<N> before it");
 };
 
 template <class Where, class Adapter, class Spec>
