@@ -47,7 +47,9 @@
 #include <type_traits>
 #include <utility>
 
+#include "batch.hpp"
 #include "convert.hpp"
+#include "detail/batch_branches.hpp"
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
 #include "detail/stages.hpp"
@@ -245,6 +247,16 @@ class ensemble_base {
     requires detail::foreign_argument<X, input_type>
   WEFT_INLINE output_type operator()(const X& x, detail::entry_diagnostic<X, input_type> = {}) const {
     return detail::enter(*this, x);
+  }
+
+  /// A whole batch: every branch's call_batch (under the policy), each answer bridged to the batch of
+  /// output_type, then the reducer, on whole batches or per sample column; only when every branch is
+  /// batch-native on one backend. Errors as operator()'s. See detail/batch_branches.hpp.
+  batch_t<output_type> call_batch(const batch_t<input_type>& b) const
+    requires(judgement::ok && detail::branches_batch_native<input_type, Branches...> &&
+             detail::branch_batches_reach<output_type, Branches...>)
+  {
+    return detail::ensemble_batch<output_type>(*this, b, [this](auto& body) { detail::run_branches<size>(policy_, body); });
   }
 
   /// What the branches' declared input shapes say of the one input; only when a branch declares one.

@@ -39,6 +39,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "batch.hpp"
+#include "detail/batch_branches.hpp"
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
 #include "detail/stages.hpp"
@@ -95,6 +97,15 @@ class fan_out_base {
     requires foreign_argument<X, input_type>
   WEFT_INLINE output_type operator()(const X& x, entry_diagnostic<X, input_type> = {}) const {
     return enter(*this, x);
+  }
+
+  /// A whole batch: every branch's call_batch (under the policy), their answers in branch order;
+  /// only when every branch is batch-native on one backend. `fan_out(...) | weft::concat` in a
+  /// sequence joins them per sample. Errors as operator()'s. See detail/batch_branches.hpp.
+  std::tuple<batch_t<owned_t<typename io_or_none<Branches>::output_type>>...> call_batch(const batch_t<input_type>& b) const
+    requires(judgement::ok && branches_batch_native<input_type, Branches...>)
+  {
+    return fan_out_batch(*this, b, [this](auto& body) { run_branches<size>(policy_, body); });
   }
 
   /// What the branches' declared input shapes say of the one input; only when a branch declares one.

@@ -42,7 +42,9 @@
 #include <utility>
 
 #include "adapters.hpp"
+#include "batch.hpp"
 #include "convert.hpp"
+#include "detail/batch_native.hpp"
 #include "detail/config.hpp"
 #include "detail/combinator.hpp"
 #include "detail/stages.hpp"
@@ -167,6 +169,17 @@ class sequence {
     requires detail::foreign_argument<X, input_type>
   WEFT_INLINE output_type operator()(const X& x, detail::entry_diagnostic<X, input_type> = {}) const {
     return detail::enter(*this, x);
+  }
+
+  /// A whole batch (weft::batch_t of input_type), stage by stage: only when every stage runs a batch
+  /// in one call (batch-native models; cast, identity, check_finite and the adapters that read
+  /// batches; fan_out of batch-native branches, then concat) and no link crosses backends. Bridges
+  /// as for one sample; each answer's sample count and static extents are checked; errors gain
+  /// "sequence[I]" as operator()'s do. weft::batched(p) calls it once. See detail/batch_native.hpp.
+  batch_t<output_type> call_batch(const batch_t<input_type>& b) const
+    requires(well_formed() && detail::sequence_batch_native<batch_t<input_type>, batch_t<output_type>, Stages...>)
+  {
+    return detail::run_batch<0>(*this, b);
   }
 
   /// The first stage's declared input shape (its input_type's static extents filled in); only when

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: BSL-1.0
+// weft/detail/batch_native.hpp - internal: how a batch runs through a sequence's stages (call_batch).
+//
+// Contract: a batch B (a weft::batch_t, or for a fan_out's answer a std::tuple of them) can run
+// through a stage S in one call (stage_batch<S, B>::ok), giving stage_batch<S, B>::type, when S is
+//   - batch-native (weft::batch_native: a runtime model, a stand-in, a batch-native sequence or
+//     ensemble) and B reaches S's batch input on one backend through weft::conversion (identity, or
+//     a copy or a checked one); the answer is batch_t<output_t<S>>, its sample count and static
+//     extents checked;
+//   - a stage whose call_batch answers a std::tuple of batches (a fan_out of batch-native branches),
+//     reached as above;
+//   - an adapter that works along the sample axis (cast, identity, check_finite, softmax, argmax,
+//     normalize) bound to a static-rank input, when it accepts B and answers the batch of its
+//     per-sample output (softmax, argmax and normalize once they read rank-2 batches: issue 14 item 1);
+//   - concat after such a fan_out: each sample's parts joined in branch order (concat_batches).
+// A batch crosses no backend on the way (an Eigen batch is [F, N], an xtensor one [N, F]: the same
+// memory but other extents), so such a link makes its combinator not batch-native.
+// call_stage_batch(stored, b, combinator, index) runs one stage on b: the stage's declared
+// input_shape() checked on the batch first, a weft::error replaced by one whose path starts with
+// "<combinator>[index]" (detail/combinator.hpp), other exceptions passed unchanged.
+// sequence_batch_native<BIn, BOut, S...> is the condition of sequence::call_batch; run_batch runs it.
+// Cost: the bridges the links name; no allocation beyond the stages' answers (and concat's output).
+#ifndef WEFT_DETAIL_BATCH_NATIVE_HPP
+#define WEFT_DETAIL_BATCH_NATIVE_HPP
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "../adapters.hpp"
+#include "../batch.hpp"
+#include "../batched.hpp"
+#include "../convert.hpp"
+#include "../errors.hpp"
+#include "../model.hpp"
+#include "../tensor.hpp"
+#include "combinator.hpp"
+#include "config.hpp"
+#include "shape_checks.hpp"
+#include "stages.hpp"
+
+namespace weft::detail {
+
+/// A batch of type B reaches a stage whose batch input is To: both tensors of one backend, and B
+/// connects to To.
+template <class B, class To>
+constexpr bool batch_reaches() noexcept {
+  if constexpr (tensor<B> && tensor<To>) {
+    if constexpr (tensor_traits<B>::backend == tensor_traits<To>::backend) return connects_v<const B, To>;
+    else return false;
+  } else {
+    return false;
+  }
+}
+
+/// Adapters that work sample by sample along a batch's sample axis when they accept the batch.
+template <class A> inline constexpr bool per_sample_adapter = false;
+template <class T> inline constexpr bool per_sample_adapter<cast_t<T>> = true;
+template <> inline constexpr bool per_sample_adapter<identity_t> = true;
+template <> inline constexpr bool per_sample_adapter<check_finite_t> = true;
+template <> inline constexpr bool per_sample_adapter<softmax_t> = true;
+template <> inline constexpr bool per_sample_adapter<argmax_t> = true;
+template <> inline constexpr bool per_sample_adapter<normalize_t> = true;
+
+template <class T> struct is_std_tuple : std::false_type {};
+template <class... T> struct is_std_tuple<std::tuple<T...>> : std::true_type {};
+
+/// A stage that answers a batch with a std::tuple of batches (a fan_out of batch-native branches).
+template <class S>
+concept batch_fans_out = tensor<input_t<S>> && requires(const S& s, const batch_t<input_t<S>>& b) {
+  requires is_std_tuple<std::remove_cvref_t<decltype(s.call_batch(b))>>::value;
+};
+
+/// How a stage runs a batch: not at all, as a batch-native model, as a fan_out, as an adapter, as concat.
+enum class batch_step { none, model, fan_out, adapter, concat };
+
+template <class S, class B>
+struct stage_batch {
+  static constexpr batch_step kind = batch_step::none;
+  static constexpr bool ok = false;
+  using type = no_backend_type;
+};
+
+template <class S, class B>
+  requires(batch_native<S> && batch_reaches<B, batch_t<input_t<S>>>())
+struct stage_batch<S, B> {
+  static constexpr batch_step kind = batch_step::model;
+  static constexpr bool ok = true;
+  using type = batch_t<output_t<S>>;
+};
+
+template <class S, class B>
+  requires(!batch_native<S> && batch_fans_out<S> && batch_reaches<B, batch_t<input_t<S>>>())
+struct stage_batch<S, B> {
+  static constexpr batch_step kind = batch_step::fan_out;
+  static constexpr bool ok = true;
+  using type = std::remove_cvref_t<decltype(std::declval<const S&>().call_batch(std::declval<const batch_t<input_t<S>>&>()))>;
+};
+
+template <class A, class In, class B>
+constexpr bool adapter_runs_batch() noexcept {
+  if constexpr (!per_sample_adapter<A> || !tensor<In> || !tensor<B>) {
+    return false;
+  } else if constexpr (rank_v<In> == dyn || !A::template accepts<B>) {
+    return false;
+  } else {
+    using per_sample = typename A::template output<In>;
+    return std::is_same_v<typename A::template output<B>, batch_t<per_sample>> && tensor<batch_t<per_sample>>;
+  }
+}
+
+template <class A, class In, class B>
+  requires(adapter_runs_batch<A, In, B>())
+struct stage_batch<adapter_stage<A, In>, B> {
+  static constexpr batch_step kind = batch_step::adapter;
+  static constexpr bool ok = true;
+  using type = typename A::template output<B>;
+};
+
+/// concat over a tuple of batches: every part a tensor, the joined sample batchable.
+template <class In, class B>
+constexpr bool concat_runs_batch() noexcept {
+  if constexpr (!is_std_tuple<B>::value || !concat_t::accepts<In>) {
+    return false;
+  } else {
+    return []<class... P>(std::type_identity<std::tuple<P...>>) {
+      return (tensor<P> && ...) && tensor<batch_t<concat_t::output<In>>>;
+    }(std::type_identity<B>{});
+  }
+}
+
+template <class In, class B>
+  requires(concat_runs_batch<In, B>())
+struct stage_batch<adapter_stage<concat_t, In>, B> {
+  static constexpr batch_step kind = batch_step::concat;
+  static constexpr bool ok = true;
+  using type = batch_t<concat_t::output<In>>;
+};
+
+/// The batches flowing through stages S... from a batch B: ok when every stage runs its batch;
+/// type is the last stage's batch.
+template <class B, class... S>
+struct batch_chain {
+  static constexpr bool ok = true;
+  using type = B;
+};
+template <class B, class S0, class... S>
+struct batch_chain<B, S0, S...> {
+  using step = stage_batch<unwrap_t<S0>, B>;
+  using rest = batch_chain<typename step::type, S...>;
+  static constexpr bool ok = step::ok && rest::ok;
+  using type = typename rest::type;
+};
+
+/// A sequence of stages S... runs a batch BIn stage by stage and answers a BOut.
+template <class BIn, class BOut, class... S>
+concept sequence_batch_native = tensor<BIn> && tensor<BOut> && batch_chain<BIn, S...>::ok &&
+                                std::is_convertible_v<typename batch_chain<BIn, S...>::type, BOut>;
+
+/// Throws shape_error unless batch b fits the batch of the input_shape() m declares (m's own check
+/// when it checks its own entry).
+template <class M, class Batch>
+WEFT_INLINE void check_batch_entry(const M& m, const Batch& b) {
+  if constexpr (declares_input_shape<M> && !checks_own_entry<M>) {
+    const shape want = batch_dims<Batch>(dyn, m.input_shape());
+    const shape got = tensor_traits<Batch>::extents_of(b);
+    if (!want.admits(got)) throw shape_error(spec_name<Batch>(want), spec_name<Batch>(got));
+  }
+}
+
+/// Throws shape_error unless answer y holds `count` samples, each of O's static extents.
+template <class O, class Batch>
+WEFT_INLINE void check_batch_answer(const Batch& y, std::ptrdiff_t count) {
+  const batch_geometry got = geometry_of(y);
+  check_samples<Batch, O>(y, got);
+  if (got.count != count) throw_batch_count<Batch, O>(count, y);
+}
+
+/// Each sample's parts (batches of rank-1 samples), joined in order into one batch of type Out.
+template <class Out, class... P>
+Out concat_batches(const std::tuple<P...>& parts) {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    const batch_geometry g[] = {geometry_of(std::get<I>(parts))...};
+    const std::ptrdiff_t width[] = {g[I].sample_ext.element_count()...};
+    const std::ptrdiff_t count = g[0].count;
+    shape sample;
+    sample.resize(1);
+    sample[0] = (width[I] + ...);
+    using to = tensor_traits<Out>;
+    Out out = to::make(batch_dims<Out>(count, sample));
+    auto* dst = to::data(out);
+    const typename to::scalar_type* src[] = {tensor_traits<P>::data(std::get<I>(parts))...};
+    for (std::ptrdiff_t j = 0; j < count; ++j)
+      for (std::size_t k = 0; k < sizeof...(P); ++k) dst = std::copy_n(src[k] + j * width[k], width[k], dst);
+    return out;
+  }(std::index_sequence_for<P...>{});
+}
+
+/// Runs stored stage `stored` on batch b; see the header comment.
+template <class Stored, class B>
+WEFT_INLINE typename stage_batch<unwrap_t<Stored>, B>::type call_stage_batch(const Stored& stored, const B& b,
+                                                                              std::string_view combinator,
+                                                                              std::size_t index) {
+  using S = unwrap_t<Stored>;
+  using step = stage_batch<S, B>;
+  const auto& m = unwrap(stored);
+  try {
+    if constexpr (step::kind == batch_step::adapter) {
+      return decltype(m.adapter)::apply(b);
+    } else if constexpr (step::kind == batch_step::concat) {
+      return concat_batches<typename step::type>(b);
+    } else {
+      const bridge<const B, batch_t<input_t<S>>> arg(b);
+      check_batch_entry(m, arg.get());
+      typename step::type y = m.call_batch(arg.get());
+      if constexpr (step::kind == batch_step::model) check_batch_answer<owned_t<output_t<S>>>(y, geometry_of(b).count);
+      return y;
+    }
+  } catch (const error& e) {
+    rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+  }
+}
+
+/// Runs batch b through stages I, I+1, ... of combinator c (a sequence: c.stored<I>(), C::size).
+template <std::size_t I, class C, class B>
+WEFT_INLINE auto run_batch(const C& c, const B& b) {
+  auto y = call_stage_batch(c.template stored<I>(), b, C::combinator_name, I);
+  if constexpr (I + 1 == C::size) return y;
+  else return run_batch<I + 1>(c, y);
+}
+
+}  // namespace weft::detail
+
+#endif  // WEFT_DETAIL_BATCH_NATIVE_HPP
