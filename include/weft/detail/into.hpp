@@ -15,8 +15,8 @@
 #define WEFT_DETAIL_INTO_HPP
 
 #include <cmath>
+#include <concepts>
 #include <cstddef>
-#include <cstdint>
 #include <type_traits>
 
 #include "../adapters.hpp"
