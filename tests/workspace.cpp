@@ -95,6 +95,14 @@ long heap_allocations(int times, F&& f) {
   return news + (workspace_test::eigen_heap_allocations.load() - eigen_before);
 }
 
+/// Returns a view of its own weights (a view output, which weft copies into its owning type).
+struct weights_view {
+  using input_type = Vec;
+  using output_type = Eigen::Map<const Vec>;
+  Vec w = Vec::LinSpaced(5, -1.0f, 1.0f);
+  output_type operator()(const input_type& x) const { return output_type(w.data(), x.size() < 5 ? x.size() : 5); }
+};
+
 template <class A, class B>
 bool same_bits(const A& a_expr, const B& b_expr) {
   const auto a = a_expr.eval();
@@ -192,6 +200,14 @@ TEST_CASE("a stage without the into protocol is called as today: it allocates, t
   // two returning stages, one allocation each per call; the others write into their buffers
   CHECK(heap_allocations(10, [&] { p(x, out, ws); }) == 20);
   CHECK(same_bits(out, p(x)));
+
+  const auto q = relu_into{} | weights_view{} | weft::softmax;  // a view output: materialised, as in q(x)
+  weft::workspace q_ws(q);
+  for (const Eigen::Index n : {3, 5, 3}) {
+    q(input(n, 1), out, q_ws);
+    CHECK(out.size() == n);
+    CHECK(same_bits(out, q(input(n, 1))));
+  }
 }
 
 TEST_CASE("the adapters written in place give the plain adapters' answers and errors") {

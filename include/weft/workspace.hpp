@@ -98,7 +98,7 @@ template <class Stored, class X, class Out, class W>
 WEFT_INLINE void invoke_stage_into(const Stored& stored, X& x, Out& out, W& inner, std::string_view combinator,
                                    std::size_t index) {
   using M = unwrap_t<Stored>;
-  if constexpr (is_workspace_sequence<M> || writes_into<M>) {
+  if constexpr (is_workspace_sequence<M> || (writes_into<M> && !materialised_v<output_t<M>>)) {
     const auto& m = unwrap(stored);
     try {
       const bridge<X, input_t<Stored>> arg(x);
