@@ -58,7 +58,13 @@ namespace weft {
 template <class... Stages>
 class sequence;
 
+template <class M>
+class workspace;  // weft/workspace.hpp
+
 namespace detail {
+
+template <class Seq>
+struct sequence_into;  // weft/workspace.hpp
 
 template <class T> struct is_sequence : std::false_type {};
 template <class... S> struct is_sequence<sequence<S...>> : std::true_type {};
@@ -180,6 +186,20 @@ class sequence {
     requires(well_formed() && detail::sequence_batch_native<batch_t<input_type>, batch_t<output_type>, Stages...>)
   {
     return detail::run_batch<0>(*this, b);
+  }
+
+  /// With a workspace (include weft/workspace.hpp): runs as the call above, each stage's output kept
+  /// in ws and the answer written into out (no allocation once ws holds the extents of this call,
+  /// when every stage writes into its buffer). Throws as the call above; out is written by the last
+  /// stage only. ws belongs to one caller at a time.
+  WEFT_INLINE void operator()(const input_type& x, output_type& out, workspace<sequence>& ws) const {
+    if constexpr (well_formed()) detail::sequence_into<sequence>::run(*this, x, out, ws);
+    else std::abort();  // unreachable: a mis-wired sequence failed to compile where it was built
+  }
+  /// The same, the answer kept in ws: the reference is valid until ws's next call or its end.
+  WEFT_INLINE const output_type& operator()(const input_type& x, workspace<sequence>& ws) const {
+    if constexpr (well_formed()) return detail::sequence_into<sequence>::run(*this, x, ws);
+    else std::abort();  // unreachable: a mis-wired sequence failed to compile where it was built
   }
 
   /// The first stage's declared input shape (its input_type's static extents filled in); only when

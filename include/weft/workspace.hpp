@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: BSL-1.0
+// weft/workspace.hpp - weft::workspace: a dynamic pipeline's intermediates kept between calls, and
+// calls that write the answer into an output the caller owns.
+//
+// Contract:
+//   weft::workspace<P> (or `weft::workspace ws(p);`) holds, for a sequence P, one value of every
+//   stage's output type (the last one too, for the call that returns a reference) and, for a stage
+//   that is itself a sequence, that sequence's workspace. For any other model it holds nothing.
+//   It starts empty (no allocation) and keeps whatever extents the last call gave it.
+//     p(x, out, ws)  runs p on x as p(x) does, every intermediate written into ws and the answer
+//                    into the caller's out (any extents on entry; out must not be x);
+//     p(x, ws)       the same, the answer kept in ws: returns a reference to it, valid until ws's
+//                    next call or its end.
+//   Each stage writes into its buffer when it can (weft::into_model: the model's call_into; the
+//   adapters softmax and normalize of a rank-1 tensor, cast, check_finite, identity; a nested
+//   sequence with its own workspace); any other stage is called as in p(x) and its returned value
+//   moved into the buffer (that stage allocates what its call allocates: documented in
+//   docs/batches.md). So once a call has set every buffer's extents, a call with the same extents
+//   allocates nothing when every stage writes into its buffer; a call with other extents re-sizes
+//   the buffers that change (an allocation each) and answers right.
+//   The answers are p(x)'s to the last bit (the same arithmetic). Checks and errors are p(x)'s: each
+//   stage that declares input_shape() has its argument checked before it runs (shape_error naming
+//   the stage path), a weft::error gains the stage's segment. A failed call changes no model; ws
+//   stays usable (its values are scratch); out is written only by the last stage, so an error
+//   before the last stage leaves out as it was.
+//   Thread safety: a workspace belongs to one caller at a time (not thread-safe to share); the
+//   pipeline itself may be shared, each thread with its own workspace.
+//   Other combinators (fan_out, ensemble, fallback, batched) have no workspace of their own: as a
+//   stage of a sequence they run as in p(x) and their answer is moved into the buffer.
+//   Cost: weft's layers are forced inline; no allocation, virtual call or copy beyond p(x)'s bridges.
+#ifndef WEFT_WORKSPACE_HPP
+#define WEFT_WORKSPACE_HPP
+
+#include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+#include "detail/combinator.hpp"
+#include "detail/config.hpp"
+#include "detail/into.hpp"
+#include "detail/materialise.hpp"
+#include "detail/shape_checks.hpp"
+#include "model.hpp"
+#include "sequence.hpp"
+
+namespace weft {
+
+/// A model that writes its answer into an output the caller owns:
+///   void call_into(const input_type& x, output_type& out) const;
+/// out may hold any extents on entry (empty on a first call); call_into sets its extents (Eigen's
+/// resize() and assignment do, allocating only when they change) and every element, and reads
+/// nothing of it. It computes what operator() returns (to the last bit, for weft's guarantee that a
+/// workspace call equals the plain one). It is const and thread-safe as operator() is.
+template <class M>
+concept into_model = model<M> && detail::has_call_into<detail::unwrap_t<M>>;
+
+/// Intermediates of model M kept between calls (nothing for a model that is not a sequence); see
+/// the header comment. Empty on construction; never thread-safe to share.
+template <class M>
+class workspace {
+ public:
+  workspace() = default;
+  /// For `weft::workspace ws(p);` (deduces M); keeps nothing of p.
+  explicit workspace(const M&) noexcept {}
+};
+
+template <class... S>
+class workspace<sequence<S...>> {
+ public:
+  workspace() = default;
+  /// For `weft::workspace ws(p);` (deduces the type); keeps nothing of p, allocates nothing.
+  explicit workspace(const sequence<S...>&) noexcept {}
+
+  /// Stage I's output as the last call left it (its buffer).
+  template <std::size_t I> auto& value() noexcept { return std::get<I>(values_); }
+  template <std::size_t I> const auto& value() const noexcept { return std::get<I>(values_); }
+  /// The workspace of stage I (holds nothing unless stage I is a sequence).
+  template <std::size_t I> auto& inner() noexcept { return std::get<I>(inner_); }
+
+ private:
+  std::tuple<detail::owned_t<output_t<S>>...> values_;
+  std::tuple<workspace<detail::unwrap_t<S>>...> inner_;
+};
+
+template <class M>
+workspace(const M&) -> workspace<M>;
+
+namespace detail {
+
+template <class T> inline constexpr bool is_workspace_sequence = false;
+template <class... S> inline constexpr bool is_workspace_sequence<sequence<S...>> = true;
+
+/// Stage `stored` called on x with its answer in out (see the header comment): through the bridge
+/// to its input_type and its entry check, then its into-call, a nested sequence's workspace call, or
+/// its returned value moved into out. A weft::error gains "<combinator>[index]".
+template <class Stored, class X, class Out, class W>
+WEFT_INLINE void invoke_stage_into(const Stored& stored, X& x, Out& out, W& inner, std::string_view combinator,
+                                   std::size_t index) {
+  using M = unwrap_t<Stored>;
+  if constexpr (is_workspace_sequence<M> || (writes_into<M> && !materialised_v<output_t<M>>)) {
+    const auto& m = unwrap(stored);
+    try {
+      const bridge<X, input_t<Stored>> arg(x);
+      check_entry(m, arg.get());
+      if constexpr (is_workspace_sequence<M>) m(arg.get(), out, inner);
+      else write_into(m, arg.get(), out);
+    } catch (const error& e) {
+      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+    }
+  } else {
+    (void)inner;
+    out = invoke_stage_owned(stored, x, combinator, index);
+  }
+}
+
+template <class... S>
+struct sequence_into<sequence<S...>> {
+  using seq = sequence<S...>;
+  static constexpr std::size_t n = sizeof...(S);
+
+  /// Stages I.. on x (stage I-1's buffer, or p's argument), the last one's answer into out.
+  template <std::size_t I, class X>
+  WEFT_INLINE static void run(const seq& p, X& x, typename seq::output_type& out, workspace<seq>& ws) {
+    if constexpr (I + 1 == n) {
+      invoke_stage_into(p.template stored<I>(), x, out, ws.template inner<I>(), seq::combinator_name, I);
+    } else {
+      auto& y = ws.template value<I>();
+      invoke_stage_into(p.template stored<I>(), x, y, ws.template inner<I>(), seq::combinator_name, I);
+      run<I + 1>(p, y, out, ws);
+    }
+  }
+  WEFT_INLINE static void run(const seq& p, const typename seq::input_type& x, typename seq::output_type& out,
+                              workspace<seq>& ws) {
+    run<0>(p, x, out, ws);
+  }
+  WEFT_INLINE static const typename seq::output_type& run(const seq& p, const typename seq::input_type& x,
+                                                          workspace<seq>& ws) {
+    auto& out = ws.template value<n - 1>();
+    run<0>(p, x, out, ws);
+    return out;
+  }
+};
+
+}  // namespace detail
+
+}  // namespace weft
+
+#endif  // WEFT_WORKSPACE_HPP
