@@ -1,7 +1,6 @@
 // expect-head: weft
 // expect-head: batcher_model
 // expect: weft: batcher: the model must be batch-native
-// max-lines@clang: 14
 #include <chrono>
 #include <weft/batcher.hpp>
 #include <weft/eigen.hpp>
