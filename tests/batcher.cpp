@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -339,4 +340,6 @@ TEST_CASE("a batcher nests in combinators; m's errors read sequence[0] > batcher
   } catch (const weft::shape_error& e) {
     CHECK(e.path_text() == "sequence[0] > batcher[*] \"pairs\"");
   }
+  const auto soft = weft::batcher(m, 1, 1ms) | weft::softmax;
+  CHECK(std::abs(soft(sample(0.5f)).sum() - 1.0f) < 1e-6f);
 }

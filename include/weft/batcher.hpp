@@ -159,11 +159,12 @@ class batcher_queue {
         if (open_ && !same_extents(open_->extents, ext)) seal_open();
       }
       const bool leader = !open_;
-      if (leader) {
-        open_ = std::make_shared<batch>();
-        open_->samples.reserve(max_batch_);
-        open_->extents = ext;
-        open_->deadline = clock::now() + max_delay_;
+      if (leader) {  // built before it is shared: a failed allocation leaves no batch without a leader
+        auto fresh = std::make_shared<batch>();
+        fresh->samples.reserve(max_batch_);
+        fresh->extents = ext;
+        fresh->deadline = clock::now() + max_delay_;
+        open_ = std::move(fresh);
       }
       b = open_;
       index = b->samples.size();
