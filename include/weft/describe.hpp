@@ -85,6 +85,7 @@
 #include "route.hpp"
 #include "sequence.hpp"
 #include "tensor.hpp"
+#include "when.hpp"
 
 namespace weft {
 
@@ -467,6 +468,23 @@ template <class... X>
 struct describer<route<X...>> {
   static describe_node make(const route<X...>& r) {
     return route_parts<typename policy_split<X...>::template base<route_base>>::make(r);
+  }
+};
+
+/// A when: "when <predicate's label>", then_model as [0] and else_model as [1]; else_model's output
+/// bridge is a copy when its type differs from then_model's.
+template <class P, class T, class E>
+struct describer<when<P, T, E>> {
+  static describe_node make(const when<P, T, E>& w) {
+    using W = when<P, T, E>;
+    const std::string label(condition_label(unwrap(w.predicate())));
+    describe_node n = node_head<W>("when " + label);
+    add_branches<input_t<W>, T, E>(n, w);
+    n.bridge_out.push_back(answer_text<owned_t<output_t<T>>, output_t<W>>());
+    n.bridge_out.push_back(answer_text<owned_t<output_t<E>>, output_t<W>>());
+    n.split = label + " (input)?";
+    n.join = "answer";
+    return n;
   }
 };
 

@@ -63,6 +63,7 @@
 #include "convert.hpp"
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
+#include "detail/stage_as.hpp"
 #include "detail/stages.hpp"
 #include "ensemble.hpp"
 #include "errors.hpp"
@@ -432,19 +433,7 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
 
   template <std::size_t I>
   WEFT_INLINE output_type expert_output(const input_type& x) const {
-    using out = owned_t<output_t<nth_t<I, Experts...>>>;
-    const auto& stored = box_get<I>(boxes_);
-    if constexpr (std::is_same_v<out, output_type>) {
-      return invoke_stage_owned(stored, x, combinator_name, I);
-    } else {
-      const out y = invoke_stage_owned(stored, x, combinator_name, I);
-      try {
-        check_extents<const out, output_type>(y);
-        return make_copy<output_type>(y);
-      } catch (const error& e) {
-        rethrow_with_segment(e, combinator_name, I, given_name_of(stored));
-      }
-    }
+    return invoke_stage_as<output_type>(box_get<I>(boxes_), x, combinator_name, I);
   }
 
   template <std::size_t>
