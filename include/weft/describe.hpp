@@ -82,6 +82,7 @@
 #include "fan_out.hpp"
 #include "model.hpp"
 #include "reducers.hpp"
+#include "route.hpp"
 #include "sequence.hpp"
 #include "tensor.hpp"
 
@@ -430,6 +431,42 @@ struct describer<batched<M>> {
     n.split = "samples";
     n.join = "batch";
     return n;
+  }
+};
+
+// --- route and when ---
+
+/// A route: the gate ("[gate]", no index), then expert I as [I]; each expert's output bridge is a copy
+/// when its type differs from the route's output type (as a fallback's answer).
+template <class Base> struct route_parts;
+template <class P, std::size_t K, class G, class... E>
+struct route_parts<route_base<P, top_k_t<K>, G, E...>> {
+  template <class R>
+  static describe_node make(const R& r) {
+    const std::string k = K == 1 ? "top1" : "top_k<" + std::to_string(K) + ">";
+    describe_node n = node_head<R>("route" + policy_suffix<P>() + " " + k);
+    n.combinator = true;
+    describe_node gate = describer<std::remove_cv_t<unwrap_t<G>>>::make(unwrap(r.template stored<0>()));
+    gate.what = "[gate] " + (gate.name.empty() ? std::string() : "\"" + gate.name + "\" ") + gate.what;
+    gate.name.clear();
+    n.children.push_back(std::move(gate));
+    n.bridge_in.push_back(bridge_text<const input_t<R>, input_t<G>>());
+    n.bridge_out.push_back({});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (n.children.push_back(describe_child(r.template stored<1 + I>(), I)), ...);
+    }(std::index_sequence_for<E...>{});
+    (n.bridge_in.push_back(bridge_text<const input_t<R>, input_t<E>>()), ...);
+    (n.bridge_out.push_back(answer_text<owned_t<output_t<E>>, output_t<R>>()), ...);
+    n.split = "route";
+    n.join = K == 1 ? "chosen expert" : "mix top " + std::to_string(K);
+    return n;
+  }
+};
+
+template <class... X>
+struct describer<route<X...>> {
+  static describe_node make(const route<X...>& r) {
+    return route_parts<typename policy_split<X...>::template base<route_base>>::make(r);
   }
 };
 

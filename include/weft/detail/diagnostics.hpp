@@ -314,6 +314,82 @@ struct batched_output_not_tensor {
                 "to be batched");
 };
 
+// --- route and when -----------------------------------------------------------------------------
+
+/// WHERE: the gate of a weft::route.
+struct route_gate {};
+
+/// WHERE: expert I of a weft::route.
+template <std::size_t I>
+struct route_expert {};
+
+/// WHERE: branch I of a weft::when (0: then_model, 1: else_model).
+template <std::size_t I>
+struct when_branch {};
+
+/// WHERE: the predicate of a weft::when.
+struct when_predicate {};
+
+/// WITH: the static width of a gate's output (one probability per expert).
+template <std::ptrdiff_t W>
+struct gate_width {};
+
+/// WITH: the number of experts a route has.
+template <std::size_t N>
+struct expert_count {};
+
+/// WITH: the K of weft::top_k<K>.
+template <std::size_t K>
+struct top_k_count {};
+
+template <class Where, class GateWidth, class Experts>
+struct route_gate_width_mismatch {
+  static_assert(never<Where, GateWidth, Experts>,
+                "weft: route: the gate's output width differs from the number of experts; the gate must "
+                "return one probability per expert");
+};
+
+template <class Where, class Output>
+struct route_gate_not_probabilities {
+  static_assert(never<Where, Output>,
+                "weft: route: the gate must return a rank-1 floating-point tensor, one probability per "
+                "expert; end the gate with weft::reshape<N> or weft::cast<float>");
+};
+
+template <class Where, class K, class Experts>
+struct route_top_k_exceeds_experts {
+  static_assert(never<Where, K, Experts>,
+                "weft: route: weft::top_k<K> chooses more experts than the route has; lower K or add experts");
+};
+
+template <class Where, class First, class Output>
+struct route_outputs_differ {
+  static_assert(never<Where, First, Output>,
+                "weft: route: this expert's output spec differs from expert 0's (every expert must share one "
+                "spec); insert weft::cast<T> or weft::reshape<N...> after this expert");
+};
+
+template <class Where, class Output>
+struct route_output_not_tensor {
+  static_assert(never<Where, Output>,
+                "weft: route: this expert returns a std::optional or a std::tuple, not a tensor; make it "
+                "return a tensor (wrap an expert that may decline in weft::fallback)");
+};
+
+template <class Where, class Then, class Else>
+struct when_outputs_differ {
+  static_assert(never<Where, Then, Else>,
+                "weft: when: then_model's and else_model's outputs differ (first then_model's, then "
+                "else_model's); both must produce one spec: insert weft::cast<T> or weft::reshape<N...>");
+};
+
+template <class Where, class Input, class Predicate>
+struct when_predicate_not_callable {
+  static_assert(never<Where, Input, Predicate>,
+                "weft: when: the predicate cannot be called (const) as predicate(const input_type&) "
+                "returning bool; fix its signature");
+};
+
 /// WHERE: the argument of a call to a pipeline (its first stage's input).
 struct pipeline_argument {};
 
