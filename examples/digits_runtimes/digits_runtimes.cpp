@@ -3,7 +3,10 @@
 // classifier (weft::xgboost_model) and examples/digits' hand-written nearest-centroid model classify
 // the same 360 test images of 8x8 handwritten digits, alone, averaged by weft::ensemble, and in a
 // weft::fallback cascade that lets the cheap model answer when it is confident and asks the ensemble
-// otherwise. Prints every model's and every composition's test accuracy, and checks that each runtime
+// otherwise. The cascade is swept over the confidence threshold (accuracy, and how many images
+// reached the ensemble), and a routed variant (weft::route, top1) sends each image to the centroid,
+// the MLP or the ensemble by a rule over the centroid's confidence (no trained gate).
+// Prints every model's and every composition's test accuracy, and checks that each runtime
 // model agrees with Python, which wrote the files, on every test image: the same class, and
 // probabilities within 1e-5. Exits 1 when they do not.
 //
@@ -11,10 +14,12 @@
 // examples/digits' split (its training images only) and wrote Python's predictions beside them; the
 // nearest-centroid model is the mean image of each class over the same training images.
 //
-// Usage: digits_runtimes <digits.csv> <models-dir>
+// Usage: digits_runtimes <digits.csv> <models-dir> [--time]
 //        digits.csv: the path scripts/fetch-digits prints; models-dir: the directory holding
 //        mlp.onnx, xgboost.ubj and expected.csv (tests/data/digits in the repository). Without
 //        arguments they are read from the environment variables WEFT_DIGITS_CSV and WEFT_DIGITS_MODELS.
+//        --time adds the measured time per input of each member and composition (it varies from run
+//        to run: the golden output is the run without it).
 // Run it with `scripts/demo runtimes`; docs/digits_runtimes.md explains the output.
 #include "../digits/digits_common.hpp"
 
@@ -22,9 +27,12 @@
 #include <weft/ensemble.hpp>
 #include <weft/fallback.hpp>
 #include <weft/onnx.hpp>
+#include <weft/route.hpp>
 #include <weft/xgboost.hpp>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -33,6 +41,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 // ---------------------------------------------------------------------------------------------
@@ -93,13 +103,51 @@ bool agrees_with_python(const M& model, std::string_view name, const weft::batch
   return ok;
 }
 
+// Nanoseconds per input of model m over the test images, one call each: the median of 9 passes
+// (after one pass to warm up). Timing varies from run to run and machine to machine: printed only
+// with --time, never in the golden output.
+template <class M>
+long per_input_ns(const M& m, const std::vector<sample>& test) {
+  using clock = std::chrono::steady_clock;
+  volatile float sink = 0;
+  const auto pass = [&] {
+    float sum = 0;
+    for (const auto& s : test) sum += m(s.x)(0);
+    sink = sink + sum;
+  };
+  pass();
+  std::vector<long> ns;
+  for (int r = 0; r < 9; ++r) {
+    const auto start = clock::now();
+    pass();
+    ns.push_back(static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count()));
+  }
+  std::sort(ns.begin(), ns.end());
+  return ns[ns.size() / 2] / static_cast<long>(test.size());
+}
+
+// The thresholds of the cascade sweep, with their labels as printed.
+constexpr std::pair<double, std::string_view> sweep[] = {
+    {0.1, "0.1"}, {0.3, "0.3"}, {0.4, "0.4"}, {0.5, "0.5"}, {0.6, "0.6"}, {0.65, "0.65"}, {0.7, "0.7"},
+    {0.75, "0.75"}, {0.8, "0.8"}, {0.85, "0.85"}, {0.9, "0.9"}, {0.95, "0.95"}, {0.99, "0.99"}};
+
+// The routed variant's lower thresholds (its upper one is 0.8).
+constexpr std::pair<double, std::string_view> route_lows[] = {{0.8, "0.8"}, {0.6, "0.6"}, {0.5, "0.5"}, {0.4, "0.4"}, {0.3, "0.3"}, {0.1, "0.1"}};
+
+// The routed variant's gate output: one probability per expert (centroid, MLP, ensemble).
+using gate_scores = Eigen::Matrix<float, 3, 1>;
+
 int main(int argc, char** argv) try {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const bool timing = !args.empty() && args.back() == "--time";
+  if (timing) args.pop_back();
   const char* csv_env = std::getenv("WEFT_DIGITS_CSV");
   const char* models_env = std::getenv("WEFT_DIGITS_MODELS");
-  const std::string csv = argc > 2 ? argv[1] : csv_env != nullptr ? csv_env : "";
-  const std::string models = argc > 2 ? argv[2] : models_env != nullptr ? models_env : "";
+  const std::string csv = args.size() >= 2 ? args[0] : csv_env != nullptr ? csv_env : "";
+  const std::string models = args.size() >= 2 ? args[1] : models_env != nullptr ? models_env : "";
   if (csv.empty() || models.empty()) {
-    std::cerr << "usage: digits_runtimes <digits.csv> <models-dir>  (or WEFT_DIGITS_CSV and WEFT_DIGITS_MODELS)\n";
+    std::cerr << "usage: digits_runtimes <digits.csv> <models-dir> [--time]  (or WEFT_DIGITS_CSV and "
+                 "WEFT_DIGITS_MODELS)\n";
     return 2;
   }
 
@@ -176,6 +224,71 @@ int main(int argc, char** argv) try {
             << right_by_branch[0] << " right\n"
             << "  " << padded("answered by the ensemble (the centroid was not):", 56) << by_branch[1] << ", "
             << right_by_branch[1] << " right\n";
+
+  // The cascade swept: for each threshold t, the nearest centroid answers when its top probability
+  // reaches t, the ensemble otherwise. The share of images that reached the ensemble is the share
+  // that paid for the runtimes.
+  std::cout << "\ncascade sweep: the nearest centroid answers when its top probability reaches t, the ensemble\n"
+            << "otherwise (the ensemble alone: " << percent(rows[3].correct, test.size()) << ", " << rows[3].correct
+            << "/" << test.size() << ")\n"
+            << "  t        accuracy          reached the ensemble\n";
+  for (const auto& [t, label] : sweep) {
+    const auto sure = weft::fallback(centroid).when(weft::below_confidence(t));
+    const auto swept = weft::fallback(std::cref(sure), std::cref(average));
+    std::size_t right = 0, expensive = 0;
+    for (const auto& s : test) {
+      const auto [y, branch] = weft::answered(swept, s.x);
+      right += static_cast<std::size_t>(weft::argmax.apply(y)(0) == s.label);
+      expensive += branch;
+    }
+    std::cout << "  " << padded(label, 9) << padded(percent(right, test.size()), 7) << padded(
+                     " (" + std::to_string(right) + "/" + std::to_string(test.size()) + ")", 11)
+              << padded(std::to_string(expensive), 5) << "(" << percent(expensive, test.size()) << ")";
+    if (timing) std::cout << "   " << per_input_ns(swept, test) << " ns per input";
+    std::cout << "\n";
+  }
+
+  // The routed variant: a gate sends each image to one of three experts, by a rule over the nearest
+  // centroid's top probability c: the centroid alone when c >= 0.8, the MLP alone (one runtime) when
+  // c >= low, the ensemble (both runtimes) below. The gate's output is one probability per expert, 1
+  // for the chosen one: weft::route(weft::top1, ...) runs that expert only.
+  std::cout << "\nrouted: weft::route(top1, gate, nearest centroid, mlp.onnx, ensemble); the gate reads the\n"
+            << "centroid's top probability c: the centroid when c >= 0.8, the MLP when c >= low, else the ensemble\n"
+            << "  low      accuracy          centroid   mlp.onnx   ensemble\n";
+  for (const auto& [low, label] : route_lows) {
+    const auto gate = std::cref(centroid) | weft::fn<scores, gate_scores>([low = low](const scores& p) {
+      const float c = p.maxCoeff();
+      return c >= 0.8f ? gate_scores(1, 0, 0) : c >= static_cast<float>(low) ? gate_scores(0, 1, 0) : gate_scores(0, 0, 1);
+    });
+    const auto routed = weft::route(weft::top1, gate, std::cref(centroid), std::cref(mlp), std::cref(average));
+    std::size_t right = 0;
+    std::array<std::size_t, 3> by_expert{};
+    for (const auto& s : test) {
+      const auto r = weft::routed(routed, s.x);
+      right += static_cast<std::size_t>(weft::argmax.apply(r.output)(0) == s.label);
+      ++by_expert[r.experts[0]];
+    }
+    std::cout << "  " << padded(label, 9) << padded(percent(right, test.size()), 7)
+              << padded(" (" + std::to_string(right) + "/" + std::to_string(test.size()) + ")", 11);
+    std::cout << padded(std::to_string(by_expert[0]), 11) << padded(std::to_string(by_expert[1]), 11) << by_expert[2];
+    if (timing) std::cout << "   " << per_input_ns(routed, test) << " ns per input";
+    std::cout << "\n";
+  }
+
+  if (timing) {
+    std::cout << "\ntime per input (median of 9 passes over the " << test.size() << " test images, one call each)\n";
+    const auto show = [&](std::string_view name, const auto& m) {
+      std::cout << "  " << padded(name, 22) << per_input_ns(m, test) << " ns\n";
+    };
+    show("nearest centroid", centroid);
+    show("xgboost.ubj", trees);
+    show("mlp.onnx", mlp);
+    show("ensemble(mean, ...)", average);
+    // What a cascade pays for each image the cheap model is unsure of, beyond the expensive model:
+    // the inner fallback refuses with weft::fallback_error, which the outer one catches.
+    const auto never_sure = weft::fallback(centroid).when(weft::below_confidence(2.0));
+    show("centroid, refused, then centroid", weft::fallback(std::cref(never_sure), std::cref(centroid)));
+  }
 
   if (!agree) {
     std::cerr << "digits_runtimes: a runtime model disagrees with Python's predictions\n";
