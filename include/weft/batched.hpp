@@ -365,6 +365,21 @@ class batched {
     else std::abort();  // unreachable: a rejected batched failed to compile where it was built
   }
 
+  /// operator()(x) under per-call context ctx (detail/call_context.hpp): an observing ctx sees one
+  /// stage "batched[*]" (the model, over the whole batch), not one per sample; the model's own stages
+  /// are not reported.
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
+    if constexpr (Ctx::observing && judgement::ok) {
+      const auto& m = detail::unwrap(detail::box_get<0>(boxes_));
+      return ctx.template observe_stage<detail::unwrap_t<M>>(combinator_name, detail::all_samples,
+                                                             model_traits<M>::given_name(m),
+                                                             [&](const auto&) -> output_type { return run(x); });
+    } else {
+      return (*this)(x);
+    }
+  }
+
   /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
   template <class X>
     requires detail::foreign_argument<X, input_type>

@@ -233,10 +233,14 @@ class ensemble_base {
 
   /// Runs every branch on x in order, then the reducer. Throws what a branch or the reducer throws; a
   /// weft::error from branch I gains "ensemble[I]"; differing run-time output extents throw shape_error.
-  WEFT_INLINE output_type operator()(const input_type& x) const {
+  WEFT_INLINE output_type operator()(const input_type& x) const { return call_in_context(x, detail::no_context{}); }
+
+  /// operator()(x) with per-call context ctx handed to every branch call (detail/call_context.hpp).
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
     if constexpr (judgement::ok) {
       detail::check_branch_entries<Branches...>(*this, x);
-      return run(x, std::index_sequence_for<Branches...>{});
+      return run(x, ctx, std::index_sequence_for<Branches...>{});
     } else {
       std::abort();  // unreachable: a mis-wired ensemble failed to compile where it was built
     }
@@ -307,18 +311,18 @@ class ensemble_base {
     }
   }
 
-  template <std::size_t... I>
-  WEFT_INLINE output_type run(const input_type& x, std::index_sequence<I...>) const {
+  template <class Ctx, std::size_t... I>
+  WEFT_INLINE output_type run(const input_type& x, const Ctx& ctx, std::index_sequence<I...>) const {
     if constexpr (!is_parallel<Policy>::value) {
       // braced initialisation runs the branches left to right; every output exists before reducing
       const detail::ensemble_values<std::index_sequence<I...>, detail::owned_t<output_t<Branches>>...> values{
-          {detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I)}...};
+          {detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I, ctx)}...};
       return reduce(values, std::index_sequence<I...>{});
     } else {
       std::tuple<std::optional<detail::owned_t<output_t<Branches>>>...> results;
       auto branch = [&](std::size_t i) {
         ((i == I ? (void)std::get<I>(results).emplace(
-                       detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I))
+                       detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I, ctx))
                  : void()),
          ...);
       };

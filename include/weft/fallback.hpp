@@ -302,7 +302,7 @@ concept any_fallback = is_fallback<std::remove_cvref_t<T>>::value;
 struct fallback_access {
   template <class F>
   WEFT_INLINE static typename F::output_type run(const F& f, const typename F::input_type& x, fallback_state& st) {
-    return f.run(x, st);
+    return f.run(x, st, no_context{});
   }
 };
 
@@ -347,9 +347,13 @@ class fallback {
 
   /// The first answer, trying branches in order. Throws fallback_error when every branch fails; an
   /// exception not derived from std::exception passes through unchanged.
-  WEFT_INLINE output_type operator()(const input_type& x) const {
+  WEFT_INLINE output_type operator()(const input_type& x) const { return call_in_context(x, detail::no_context{}); }
+
+  /// operator()(x) with per-call context ctx handed to every branch call (detail/call_context.hpp).
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
     detail::fallback_state st;
-    return run(x, st);
+    return run(x, st, ctx);
   }
 
   /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
@@ -415,11 +419,11 @@ class fallback {
   using condition_check = std::conditional_t<judgement::ok, detail::condition_diagnostic<0, output_type, std::decay_t<C>>,
                                              detail::no_diagnostic>;
 
-  template <class... C>
-  WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st, const C&... conds) const {
+  template <class Ctx, class... C>
+  WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st, const Ctx& ctx, const C&... conds) const {
     if constexpr (judgement::ok) {
       detail::check_branch_entries<Branches...>(*this, x);
-      return attempt<0>(x, st, conds...);
+      return attempt<0>(x, st, ctx, conds...);
     } else {
       std::abort();  // unreachable: a mis-wired fallback failed to compile where it was built
     }
@@ -427,14 +431,15 @@ class fallback {
 
   // The answer of branch I or a later one. One named result, returned on every path, so that the
   // answer is constructed in place (NRVO on g++ and clang); a rejected answer is replaced by a later one.
-  template <std::size_t I, class... C>
-  WEFT_INLINE output_type attempt(const input_type& x, detail::fallback_state& st, const C&... conds) const {
-    output_type r = produce<I>(x, st, conds...);
+  template <std::size_t I, class Ctx, class... C>
+  WEFT_INLINE output_type attempt(const input_type& x, detail::fallback_state& st, const Ctx& ctx,
+                                  const C&... conds) const {
+    output_type r = produce<I>(x, st, ctx, conds...);
     if constexpr (sizeof...(C) > 0 && replaceable) {
       if (st.branch == I) {
         if (const std::size_t k = detail::first_rejecting(r, conds...); k < sizeof...(C)) {
           detail::record_rejected(st, I, given_name<I>(), k, detail::condition_label_at(k, conds...));
-          r = next<I>(x, st, conds...);
+          r = next<I>(x, st, ctx, conds...);
         }
       }
     }
@@ -442,14 +447,15 @@ class fallback {
   }
 
   // Branch I's output as an R (st.branch = I), or, when branch I throws or declines, a later answer.
-  template <std::size_t I, class... C>
-  WEFT_INLINE output_type produce(const input_type& x, detail::fallback_state& st, const C&... conds) const {
+  template <std::size_t I, class Ctx, class... C>
+  WEFT_INLINE output_type produce(const input_type& x, detail::fallback_state& st, const Ctx& ctx,
+                                  const C&... conds) const {
     // a view output is copied into its owning type while the branch's input still lives
     using out = detail::owned_t<output_t<detail::nth_t<I, Branches...>>>;
     [[maybe_unused]] bool threw = false;
     try {
       if constexpr (detail::is_optional<out>::value) {
-        auto y = detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I);
+        auto y = detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I, ctx);
         if (y) {
           st.branch = I;
           if constexpr (std::is_same_v<typename out::value_type, output_type>) return std::move(*y);
@@ -457,10 +463,10 @@ class fallback {
         }
       } else if constexpr (std::is_same_v<out, output_type>) {
         st.branch = I;
-        return detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I);
+        return detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I, ctx);
       } else {
         st.branch = I;
-        return detail::fallback_to_result<output_type>(detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I));
+        return detail::fallback_to_result<output_type>(detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I, ctx));
       }
     } catch (const std::exception&) {
       detail::record_threw(st, I, given_name<I>());
@@ -469,12 +475,13 @@ class fallback {
     if constexpr (detail::is_optional<out>::value) {
       if (!threw) detail::record_declined(st, I, given_name<I>());
     }
-    return next<I>(x, st, conds...);
+    return next<I>(x, st, ctx, conds...);
   }
 
-  template <std::size_t I, class... C>
-  WEFT_INLINE output_type next(const input_type& x, detail::fallback_state& st, const C&... conds) const {
-    if constexpr (I + 1 < n) return attempt<I + 1>(x, st, conds...);
+  template <std::size_t I, class Ctx, class... C>
+  WEFT_INLINE output_type next(const input_type& x, detail::fallback_state& st, const Ctx& ctx,
+                               const C&... conds) const {
+    if constexpr (I + 1 < n) return attempt<I + 1>(x, st, ctx, conds...);
     else detail::throw_fallback_error(st);
   }
 
@@ -514,9 +521,13 @@ class fallback_when {
       : fallback_(std::forward<F>(fb)), conditions_(std::forward<C>(conditions)...) {}
 
   /// The first answer no condition rejects, trying branches in order; see fallback::operator().
-  WEFT_INLINE output_type operator()(const input_type& x) const {
+  WEFT_INLINE output_type operator()(const input_type& x) const { return call_in_context(x, detail::no_context{}); }
+
+  /// operator()(x) with per-call context ctx handed to every branch call (detail/call_context.hpp).
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
     detail::fallback_state st;
-    return run(x, st);
+    return run(x, st, ctx);
   }
 
   /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
@@ -582,12 +593,14 @@ class fallback_when {
         std::forward<C>(c));
   }
 
-  WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st) const {
-    return run(x, st, std::index_sequence_for<Conditions...>{});
+  template <class Ctx>
+  WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st, const Ctx& ctx) const {
+    return run(x, st, ctx, std::index_sequence_for<Conditions...>{});
   }
-  template <std::size_t... K>
-  WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st, std::index_sequence<K...>) const {
-    return fallback_.run(x, st, detail::box_get<K>(conditions_)...);
+  template <class Ctx, std::size_t... K>
+  WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st, const Ctx& ctx,
+                              std::index_sequence<K...>) const {
+    return fallback_.run(x, st, ctx, detail::box_get<K>(conditions_)...);
   }
 
   [[no_unique_address]] Fallback fallback_;

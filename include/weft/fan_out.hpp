@@ -83,10 +83,14 @@ class fan_out_base {
 
   /// Runs every branch on x. Throws what a branch throws (the lowest branch's under a parallel
   /// policy); a weft::error gains "fan_out[I]".
-  WEFT_INLINE output_type operator()(const input_type& x) const {
+  WEFT_INLINE output_type operator()(const input_type& x) const { return call_in_context(x, no_context{}); }
+
+  /// operator()(x) with per-call context ctx handed to every branch call (detail/call_context.hpp).
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
     if constexpr (judgement::ok) {
       check_branch_entries<Branches...>(*this, x);
-      return run(x, std::index_sequence_for<Branches...>{});
+      return run(x, ctx, std::index_sequence_for<Branches...>{});
     } else {
       std::abort();  // unreachable: a mis-wired fan_out failed to compile where it was built
     }
@@ -133,9 +137,9 @@ class fan_out_base {
   /// Runs every branch on a value of another type X, bridged to each branch's input_type directly
   /// (never through input_type first). The stage before a fan_out calls it; its link was judged
   /// against every branch (detail::meets_t). Throws as operator() does.
-  template <class X>
-  WEFT_INLINE output_type run_direct(const X& x) const {
-    if constexpr (judgement::ok) return run(x, std::index_sequence_for<Branches...>{});
+  template <class X, class Ctx = no_context>
+  WEFT_INLINE output_type run_direct(const X& x, const Ctx& ctx = Ctx{}) const {
+    if constexpr (judgement::ok) return run(x, ctx, std::index_sequence_for<Branches...>{});
     else std::abort();  // unreachable, as above
   }
 
@@ -145,15 +149,15 @@ class fan_out_base {
   template <std::size_t I> constexpr auto&& stored() && noexcept { return box_get<I>(std::move(boxes_)); }
 
  private:
-  template <class X, std::size_t... I>
-  WEFT_INLINE output_type run(const X& x, std::index_sequence<I...>) const {
+  template <class X, class Ctx, std::size_t... I>
+  WEFT_INLINE output_type run(const X& x, const Ctx& ctx, std::index_sequence<I...>) const {
     if constexpr (!is_parallel<Policy>::value) {
       // braced initialisation runs the branches left to right
-      return output_type{invoke_stage_owned(box_get<I>(boxes_), x, combinator_name, I)...};
+      return output_type{invoke_stage_owned(box_get<I>(boxes_), x, combinator_name, I, ctx)...};
     } else {
       std::tuple<std::optional<owned_t<typename io_or_none<Branches>::output_type>>...> results;
       auto branch = [&](std::size_t i) {
-        ((i == I ? (void)std::get<I>(results).emplace(invoke_stage_owned(box_get<I>(boxes_), x, combinator_name, I))
+        ((i == I ? (void)std::get<I>(results).emplace(invoke_stage_owned(box_get<I>(boxes_), x, combinator_name, I, ctx))
                  : void()),
          ...);
       };

@@ -35,6 +35,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/call_context.hpp"
 #include "detail/config.hpp"
 #include "detail/entry.hpp"
 #include "detail/type_name.hpp"
@@ -207,6 +208,11 @@ struct named_model {
   [[no_unique_address]] M model;
   /// Calls the wrapped model unchanged.
   WEFT_INLINE output_type operator()(const input_type& x) const { return detail::unwrap(model)(x); }
+  /// operator()(x) handing per-call context ctx on to the wrapped model (detail/call_context.hpp).
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
+    return detail::call_model(detail::unwrap(model), x, ctx);
+  }
   /// The wrapped model as stored.
   constexpr M& inner() noexcept { return model; }
   constexpr const M& inner() const noexcept { return model; }

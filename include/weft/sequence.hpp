@@ -163,8 +163,12 @@ class sequence {
 
   /// Runs every stage in order. Throws what a stage throws; a weft::error gains this stage's segment.
   /// A stage that declares input_shape() has its argument checked first (shape_error).
-  WEFT_INLINE output_type operator()(const input_type& x) const {
-    if constexpr (well_formed()) return run<0>(x);
+  WEFT_INLINE output_type operator()(const input_type& x) const { return call_in_context(x, detail::no_context{}); }
+
+  /// operator()(x) with per-call context ctx handed to every stage call (detail/call_context.hpp).
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
+    if constexpr (well_formed()) return run<0>(x, ctx);
     else std::abort();  // unreachable: a mis-wired sequence failed to compile where it was built
   }
 
@@ -238,13 +242,13 @@ class sequence {
     check_link<n - 1>();
   }
 
-  template <std::size_t I, class X>
-  WEFT_INLINE output_type run(X& x) const {
+  template <std::size_t I, class X, class Ctx>
+  WEFT_INLINE output_type run(X& x, const Ctx& ctx) const {
     if constexpr (I + 1 == n) {
-      return call_stage<I>(x);
+      return call_stage<I>(x, ctx);
     } else {
-      auto y = call_stage<I>(x);
-      return run<I + 1>(y);
+      auto y = call_stage<I>(x, ctx);
+      return run<I + 1>(y, ctx);
     }
   }
 
@@ -274,9 +278,9 @@ class sequence {
     }
   }
 
-  template <std::size_t I, class X>
-  WEFT_INLINE auto call_stage(X& x) const {
-    return detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I);
+  template <std::size_t I, class X, class Ctx>
+  WEFT_INLINE auto call_stage(X& x, const Ctx& ctx) const {
+    return detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I, ctx);
   }
 
   detail::stage_boxes<std::index_sequence_for<Stages...>, Stages...> boxes_;

@@ -23,6 +23,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/call_context.hpp"
 #include "detail/config.hpp"
 #include "detail/entry.hpp"
 #include "detail/shape_checks.hpp"
@@ -58,6 +59,12 @@ struct shaped_model {
   /// Checks x against the declared input shape (shape_error), then calls the model.
   WEFT_INLINE output_type operator()(const input_type& x) const {
     return around(x, [this](const input_type& y) -> output_type { return detail::unwrap(model)(y); });
+  }
+
+  /// operator()(x) handing per-call context ctx on to the wrapped model (detail/call_context.hpp).
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
+    return around(x, [&](const input_type& y) -> output_type { return detail::call_model(detail::unwrap(model), y, ctx); });
   }
 
   /// The wrapper's own work around its model's call (weft/detail/wrapper.hpp): the entry check, then

@@ -12,6 +12,23 @@
 // combinator yields after its one diagnostic. not_model_diagnostic names the diagnostic for something
 // that is not a model. weft::get<I>(c) reaches stage or branch I of any combinator (unwrapped), seeing
 // through wrappers.
+// The per-call context (detail/call_context.hpp): invoke_stage and invoke_stage_owned take a last
+// argument ctx (const Ctx&, default no_context{}); with an observing ctx the stage's call is
+// reported (ctx.observe_stage) and the stage receives the child context. WHAT A COMBINATOR MUST DO
+// to pass the context on (every combinator's existing call paths do it; a new one must too):
+//   1. define `template <class Ctx> output_type call_in_context(const input_type& x, const Ctx& ctx)
+//      const` (WEFT_INLINE) doing what operator()(x) does, and make operator()(x) call
+//      call_in_context(x, detail::no_context{}) (or thread no_context{} the same way);
+//   2. hand ctx, unchanged, as the last argument of EVERY invoke_stage / invoke_stage_owned call of
+//      that path (a parallel policy: capture ctx by reference in the branch lambda; it is const and
+//      outlives run_branches, and observers are thread-safe);
+//   3. a stage a combinator calls without invoke_stage (a reducer, a condition, a gate) is not a
+//      stage: it gets no context; a combinator whose stage calls are too many to report one each
+//      (batched: per sample) reports one with ctx.observe_stage<M>(name, all_samples, ...) around
+//      them all, when Ctx::observing, and calls them with no context;
+//   4. a wrapper (detail/wrapper.hpp) defines call_in_context as call_inner(*this, x, [&](const auto&
+//      m, const auto& y) { return detail::call_model(m, y, ctx); }): it adds no segment.
+// With no_context, every `if constexpr (Ctx::observing)` branch is dropped: the code is as before.
 #ifndef WEFT_DETAIL_COMBINATOR_HPP
 #define WEFT_DETAIL_COMBINATOR_HPP
 
@@ -26,6 +43,7 @@
 #include "../errors.hpp"
 #include "../model.hpp"
 #include "../strict.hpp"
+#include "call_context.hpp"
 #include "config.hpp"
 #include "diagnostics.hpp"
 #include "materialise.hpp"
@@ -130,16 +148,31 @@ struct branch_judgement {
   throw;
 }
 
-/// Calls stored stage `stored` on x through the bridge to its input_type; see the header comment.
-template <class Stored, class X>
-WEFT_INLINE output_t<Stored> invoke_stage(const Stored& stored, X& x, std::string_view combinator, std::size_t index) {
+// invoke_stage's work inside the stage's own observation (if any): the bridge, the entry check,
+// the call (handing ctx on: call_model) and the error's segment.
+template <class Stored, class X, class Ctx>
+WEFT_INLINE output_t<Stored> call_bridged(const Stored& stored, X& x, std::string_view combinator, std::size_t index,
+                                          const Ctx& ctx) {
   const auto& m = unwrap(stored);
   try {
     const bridge<X, input_t<Stored>> arg(x);
     check_entry(m, arg.get());  // a stage that declares input_shape(): its extents, on every call
-    return m(arg.get());
+    return call_model(m, arg.get(), ctx);
   } catch (const error& e) {
     rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+  }
+}
+
+/// Calls stored stage `stored` on x through the bridge to its input_type; see the header comment.
+template <class Stored, class X, class Ctx = no_context>
+WEFT_INLINE output_t<Stored> invoke_stage(const Stored& stored, X& x, std::string_view combinator, std::size_t index,
+                                          const Ctx& ctx = Ctx{}) {
+  if constexpr (Ctx::observing) {
+    return ctx.template observe_stage<unwrap_t<Stored>>(
+        combinator, index, model_traits<Stored>::given_name(unwrap(stored)),
+        [&](const auto& child) -> output_t<Stored> { return call_bridged(stored, x, combinator, index, child); });
+  } else {
+    return call_bridged(stored, x, combinator, index, ctx);
   }
 }
 
@@ -197,31 +230,46 @@ struct implicit_copy_from {
   using type = typename first_non_void<copy_link_t<Where, From, input_t<M>>, typename implicit_copy<M>::type>::type;
 };
 
-/// invoke_stage, then a view output copied into its owning type while the stage's input (and its
-/// bridge) still lives: returns owned_t<output_t<Stored>>. An owning output is returned as it is.
-/// A stage that bridges to each branch itself (fan_out) receives x as it is (its run_direct).
-template <class Stored, class X>
-WEFT_INLINE owned_t<output_t<Stored>> invoke_stage_owned(const Stored& stored, X& x, std::string_view combinator,
-                                                         std::size_t index) {
+// invoke_stage_owned's work inside the stage's own observation (if any).
+template <class Stored, class X, class Ctx>
+WEFT_INLINE owned_t<output_t<Stored>> call_bridged_owned(const Stored& stored, X& x, std::string_view combinator,
+                                                         std::size_t index, const Ctx& ctx) {
   if constexpr (hands_to_branches_v<X, Stored>) {
     const auto& m = unwrap(stored);
     try {
-      return m.run_direct(x);
+      return m.run_direct(x, ctx);
     } catch (const error& e) {
       rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
     }
   } else if constexpr (!materialised_v<output_t<Stored>>) {
-    return invoke_stage(stored, x, combinator, index);
+    return call_bridged(stored, x, combinator, index, ctx);
   } else {
     const auto& m = unwrap(stored);
     try {
       const bridge<X, input_t<Stored>> arg(x);
       check_entry(m, arg.get());  // a stage that declares input_shape(): its extents, on every call
-      const output_t<Stored> view = m(arg.get());
+      const output_t<Stored> view = call_model(m, arg.get(), ctx);
       return materialise(view);
     } catch (const error& e) {
       rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
     }
+  }
+}
+
+/// invoke_stage, then a view output copied into its owning type while the stage's input (and its
+/// bridge) still lives: returns owned_t<output_t<Stored>>. An owning output is returned as it is.
+/// A stage that bridges to each branch itself (fan_out) receives x as it is (its run_direct).
+template <class Stored, class X, class Ctx = no_context>
+WEFT_INLINE owned_t<output_t<Stored>> invoke_stage_owned(const Stored& stored, X& x, std::string_view combinator,
+                                                         std::size_t index, const Ctx& ctx = Ctx{}) {
+  if constexpr (Ctx::observing) {
+    return ctx.template observe_stage<unwrap_t<Stored>>(
+        combinator, index, model_traits<Stored>::given_name(unwrap(stored)),
+        [&](const auto& child) -> owned_t<output_t<Stored>> {
+          return call_bridged_owned(stored, x, combinator, index, child);
+        });
+  } else {
+    return call_bridged_owned(stored, x, combinator, index, ctx);
   }
 }
 
