@@ -237,30 +237,30 @@ constexpr int sample_problem() noexcept {
 }
 
 template <int Problem>
-struct rank1_diagnostic_select {
+struct sample_diagnostic_select {
   template <class W, class A, class In> using type = no_diagnostic;
 };
 template <>
-struct rank1_diagnostic_select<1> {
+struct sample_diagnostic_select<1> {
   template <class W, class A, class In> using type = not_a_tensor<W, In>;
 };
 template <>
-struct rank1_diagnostic_select<2> {
+struct sample_diagnostic_select<2> {
   template <class W, class A, class In> using type = adapter_needs_rank1<W, A, spec_t<In>>;
 };
 template <>
-struct rank1_diagnostic_select<3> {
+struct sample_diagnostic_select<3> {
   template <class W, class A, class In> using type = adapter_needs_floating_point<W, A, spec_t<In>>;
 };
 template <>
-struct rank1_diagnostic_select<4> {
+struct sample_diagnostic_select<4> {
   template <class W, class A, class In> using type = adapter_row_major_batch<W, A, spec_t<In>>;
 };
 
 /// The diagnostic for adapter A rejecting In at Where (no_diagnostic when it accepts In).
 template <class Where, class A, class In, bool Floating, bool AnyRank = false>
 using sample_diagnostic =
-    typename rank1_diagnostic_select<sample_problem<In, Floating, AnyRank>()>::template type<Where, A, In>;
+    typename sample_diagnostic_select<sample_problem<In, Floating, AnyRank>()>::template type<Where, A, In>;
 
 /// argmax's output for In: one std::int64_t per sample, in a rank-1 tensor of In's backend (Eigen:
 /// a row, 1 x B, for a batch of B samples; one element for a lone sample).
