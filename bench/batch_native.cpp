@@ -6,16 +6,23 @@
 //            and relu are user stages with call_batch (one matrix-matrix product per layer); softmax is
 //            weft::softmax when it reads batches (issue 14 item 1), else a batch-native user stage.
 //            weft::batched calls the sequence's call_batch once, which calls each stage once.
-//   hand     the same layers written by hand as one function: W1 X + b1, relu, W2 H + b2, a softmax
-//            per column (the code a user writes without weft).
+//   hand     the same stages called by hand (DESIGN.md section 8: weft's own cost, the target): each
+//            layer's call_batch, hand-written matrix-matrix Eigen code, one after the other, then a
+//            softmax per column written by hand.
+//   fused    the layers written by hand as one function: W1 X + b1 and relu in one expression,
+//            W2 H + b2, a softmax per column (the user's total without weft; reported). It keeps one
+//            256 x 256 intermediate fewer per call than any stage-by-stage composition, and glibc
+//            returns freed memory of that size to the kernel, so the stages' extra buffer costs page
+//            faults each call: kernel time, which callgrind does not count (docs/performance.md).
 // Usage:
 //   weft_bench_batch_native [google-benchmark flags]   verify, then time both, repetitions interleaved
 //       at random (round_reporter.hpp), and print
 //         time W2b256 batched = ... ns cpu (real ... ns)
 //         ratio W2b256 batched/hand = 1.00        (median over rounds of the round's ratio)
 //         spread W2b256 batched/hand = <quartiles of the rounds' ratios>
+//         ratio W2b256 batched/fused = ...  and its spread
 //   weft_bench_batch_native --verify                   only check that both agree (max |diff| < 1e-5)
-//   weft_bench_batch_native --instr W2b256 <batched|hand> <n>   n calls between callgrind's start and
+//   weft_bench_batch_native --instr W2b256 <batched|hand|fused> <n>   n calls between callgrind's start and
 //       stop (valgrind --tool=callgrind --instr-atstart=no counts the calls only)
 // Exits 1 when the variants disagree, 2 on a bad command line.
 #include <weft/adapters.hpp>
@@ -30,6 +37,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "round_reporter.hpp"
@@ -122,6 +130,13 @@ struct w2b256 {
 
   WEFT_BENCH_CALL batch<10> batched(const batch<784>& x) const { return lifted(x); }
   WEFT_BENCH_CALL batch<10> hand(const batch<784>& x) const {
+    const batch<256> h = l1.call_batch(x);
+    const batch<256> a = native_relu<256>{}.call_batch(h);
+    batch<10> z = l2.call_batch(a);
+    softmax_columns(z);
+    return z;
+  }
+  WEFT_BENCH_CALL batch<10> fused(const batch<784>& x) const {
     Eigen::MatrixXf h(256, x.cols());
     h.noalias() = l1.weight * x;
     h = (h.colwise() + l1.bias).cwiseMax(0.0f);
@@ -166,19 +181,23 @@ template <class F>
 
 const auto batched_call = [](const batch<784>& x) { return workload().batched(x); };
 const auto hand_call = [](const batch<784>& x) { return workload().hand(x); };
+const auto fused_call = [](const batch<784>& x) { return workload().fused(x); };
 
 bool verify() {
   double worst = 0;
-  for (const auto& x : workload().pool)
-    worst = std::max(worst, static_cast<double>((workload().batched(x) - workload().hand(x)).cwiseAbs().maxCoeff()));
+  for (const auto& x : workload().pool) {
+    const batch<10> y = workload().batched(x);
+    worst = std::max(worst, static_cast<double>((y - workload().hand(x)).cwiseAbs().maxCoeff()));
+    worst = std::max(worst, static_cast<double>((y - workload().fused(x)).cwiseAbs().maxCoeff()));
+  }
   const bool ok = worst < 1e-5;
-  std::printf("verify W2b256 max|batched-hand| = %.3g  %s (softmax: %s)\n", worst, ok ? "ok" : "WRONG",
-              weft_softmax_batches ? "weft::softmax" : "a batch-native stand-in");
+  std::printf("verify W2b256 max|batched-hand|, max|batched-fused| = %.3g  %s (softmax: %s)\n", worst,
+              ok ? "ok" : "WRONG", weft_softmax_batches ? "weft::softmax" : "a batch-native stand-in");
   return ok;
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: weft_bench_batch_native [--verify | --instr W2b256 <batched|hand> <calls> | "
+  std::fprintf(stderr, "usage: weft_bench_batch_native [--verify | --instr W2b256 <batched|hand|fused> <calls> | "
                        "benchmark flags]\n");
   return 2;
 }
@@ -187,12 +206,13 @@ int run(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "--instr") == 0) {
     if (argc != 5 || std::strcmp(argv[2], "W2b256") != 0) return usage();
     const long calls = std::atol(argv[4]);
-    const bool batched = std::strcmp(argv[3], "batched") == 0;
-    if (!batched && std::strcmp(argv[3], "hand") != 0) return usage();
+    const std::string variant = argv[3];
+    if (variant != "batched" && variant != "hand" && variant != "fused") return usage();
     (void)workload();
     WEFT_BENCH_START_COUNTING();
-    if (batched) count_loop(batched_call, calls);
-    else count_loop(hand_call, calls);
+    if (variant == "batched") count_loop(batched_call, calls);
+    else if (variant == "hand") count_loop(hand_call, calls);
+    else count_loop(fused_call, calls);
     WEFT_BENCH_STOP_COUNTING();
     return 0;
   }
@@ -202,17 +222,20 @@ int run(int argc, char** argv) {
 
   benchmark::RegisterBenchmark("W2b256/batched", [](benchmark::State& s) { time_loop(s, batched_call); });
   benchmark::RegisterBenchmark("W2b256/hand", [](benchmark::State& s) { time_loop(s, hand_call); });
+  benchmark::RegisterBenchmark("W2b256/fused", [](benchmark::State& s) { time_loop(s, fused_call); });
   round_reporter rep;
   if (!run_interleaved(argc, argv, rep)) return usage();
   std::printf("\n");
-  for (const char* v : {"batched", "hand"}) {
+  for (const char* v : {"batched", "hand", "fused"}) {
     const std::string name = std::string("W2b256/") + v;
     std::printf("time W2b256 %s = %.1f ns cpu (real %.1f ns)\n", v, rep.median(name), rep.median(name, true));
   }
-  const auto r = rep.round_ratios("W2b256/batched", "W2b256/hand");
-  std::printf("ratio W2b256 batched/hand = %.2f\n", median_of(r));
-  std::printf("spread W2b256 batched/hand = %.3f %.3f %.3f (quartiles over %zu rounds)\n", quantile_of(r, 0.25),
-              median_of(r), quantile_of(r, 0.75), r.size());
+  for (const char* base : {"hand", "fused"}) {
+    const auto r = rep.round_ratios("W2b256/batched", std::string("W2b256/") + base);
+    std::printf("ratio W2b256 batched/%s = %.2f\n", base, median_of(r));
+    std::printf("spread W2b256 batched/%s = %.3f %.3f %.3f (quartiles over %zu rounds)\n", base, quantile_of(r, 0.25),
+                median_of(r), quantile_of(r, 0.75), r.size());
+  }
   return 0;
 }
 

@@ -175,6 +175,14 @@ static_assert(weft::batch_native<decltype(d43{} | weft::fan_out(relu3{}, relu3{}
 
 static_assert(std::is_same_v<decltype(std::declval<const weft::sequence<d43, relu3>&>().call_batch(batch4())), batch3>);
 
+// adapters that read batches (weft/adapters.hpp): softmax, normalize, argmax along the sample axis
+using classify = decltype(d43{} | relu3{} | weft::softmax | weft::normalize | weft::argmax);
+static_assert(weft::batch_native<classify>);
+static_assert(std::is_same_v<weft::output_t<weft::batched<classify>>, Eigen::Matrix<std::int64_t, 1, Eigen::Dynamic>>);
+static_assert(weft::batch_native<decltype(x_mix{} | weft::softmax | weft::argmax)>);
+static_assert(!weft::batch_native<decltype(d43{} | plain3{} | weft::softmax)>);
+static_assert(weft::batch_native<decltype(weft::fan_out(x_mix{}, x_mix{}) | weft::concat | weft::softmax)>);
+
 // ---------------------------------------------------------------------------------------------
 // sequence
 // ---------------------------------------------------------------------------------------------
@@ -252,6 +260,46 @@ TEST_CASE("a sequence's call_batch on xtensor batches: samples along axis 0") {
     const xvec4 sample = xt::view(b, j, xt::all());
     const auto one = p(sample);
     for (std::size_t i = 0; i < 3; ++i) CHECK(y(j, i) == one(i));
+  }
+}
+
+TEST_CASE("a sequence's call_batch with softmax, normalize and argmax: each applied per sample") {
+  const d43 m;
+  const auto p = std::cref(m) | relu3{} | weft::softmax | weft::normalize | weft::argmax;
+  const batch4 b = random_batch(9);
+  const Eigen::Matrix<std::int64_t, 1, Eigen::Dynamic> winners = weft::batched(p)(b);
+  CHECK(*m.batches == 1);
+  CHECK(*m.per_sample == 0);
+  REQUIRE(winners.cols() == 9);
+  for (Eigen::Index j = 0; j < b.cols(); ++j) CHECK(winners(j) == p(vec4(b.col(j)))(0));
+
+  const auto probabilities = weft::batched(std::cref(m) | weft::softmax)(b);
+  for (Eigen::Index j = 0; j < b.cols(); ++j) {
+    CHECK(probabilities.col(j).sum() == doctest::Approx(1.0));
+    CHECK(probabilities.col(j).isApprox((std::cref(m) | weft::softmax)(vec4(b.col(j)))));
+  }
+
+  const x_mix xm;
+  const auto xp = weft::fan_out(std::cref(xm), std::cref(xm)) | weft::concat | weft::softmax;
+  xbatch xb = xbatch::from_shape({4, 4});
+  for (std::size_t k = 0; k < xb.size(); ++k) xb.flat(k) = 0.25f * static_cast<float>(k) - 2.0f;
+  const xbatch xy = weft::batched(xp)(xb);
+  CHECK(*xm.batches == 2);
+  REQUIRE(xy.shape(1) == 6);
+  for (std::size_t j = 0; j < 4; ++j) {
+    const xvec4 sample = xt::view(xb, j, xt::all());
+    const auto one = xp(sample);
+    for (std::size_t i = 0; i < 6; ++i) CHECK(xy(j, i) == doctest::Approx(one(i)));
+  }
+
+  // argmax of an xtensor batch answers a rank-1 tensor; the batch of argmax's output is [N, 1]
+  const auto xwin = std::cref(xm) | weft::softmax | weft::argmax;
+  const xt::xtensor<std::int64_t, 2> picked = weft::batched(xwin)(xb);
+  REQUIRE(picked.shape(0) == 4);
+  REQUIRE(picked.shape(1) == 1);
+  for (std::size_t j = 0; j < 4; ++j) {
+    const xvec4 sample = xt::view(xb, j, xt::all());
+    CHECK(picked(j, 0) == xwin(sample)(0));
   }
 }
 

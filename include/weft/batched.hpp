@@ -16,7 +16,8 @@
 //   xt::xtensor_adaptor) of dense memory in the batch's order, otherwise a copy into one buffer of
 //   input_type reused for every sample (no allocation for fixed extents). Each output is copied into
 //   the output batch, which is allocated once per call.
-//   A batch-native m (weft::batch_native, weft/batch.hpp: the runtime models) is called once, with
+//   A batch-native m (weft::batch_native, weft/batch.hpp: the runtime models, and sequence, ensemble
+//   and fan_out | concat of batch-native models, docs/batches.md) is called once, with
 //   m.call_batch(batch), instead of once per sample; its answer must hold one sample per sample of
 //   the batch with out's static extents (else weft::shape_error), and a weft::error it raises gains
 //   the segment "batched[*]" (the whole batch). A declared input_shape() is checked on the batch first.

@@ -33,6 +33,9 @@
 //   after the other on the calling thread. No allocation or copy beyond what the bridges, the
 //   branches and the reducer make (none for fixed-size outputs of one type); weft's layers are
 //   forced inline.
+//   Batches: with batch-native branches on one backend, call_batch runs each branch's call_batch once
+//   and reduces the batches (element-wise reducers at once, others per sample column), and
+//   weft::batch_native holds (docs/batches.md).
 //   Example:  auto e = weft::ensemble(weft::median, model_a, model_b, model_c);  auto y = e(x);
 #ifndef WEFT_ENSEMBLE_HPP
 #define WEFT_ENSEMBLE_HPP

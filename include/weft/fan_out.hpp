@@ -25,6 +25,9 @@
 //   the calling thread; with a leading policy, weft::fan_out(weft::par, a, b) or
 //   weft::fan_out(weft::on(executor), a, b), they run concurrently (weft/execution.hpp) and give the
 //   same results bit for bit. Allocation and copies only where the bridges and branches make them.
+//   Batches: with batch-native branches on one backend, call_batch returns every branch's call_batch
+//   answer (a std::tuple of batches: fan_out is not batch_native itself); `fan_out(...) | concat` is
+//   (docs/batches.md).
 //   Example:  auto features = weft::fan_out(encoder_a, encoder_b) | weft::concat;
 #ifndef WEFT_FAN_OUT_HPP
 #define WEFT_FAN_OUT_HPP

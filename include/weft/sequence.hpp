@@ -26,6 +26,9 @@
 //   Errors: a weft::error raised inside stage I gains the path segment "sequence[I]" (with the stage's
 //   name, if given) on its way out; any other exception passes through unchanged. Calls are const and
 //   thread-safe when the stages' calls are; a failed call changes no stage.
+//   Batches: when every stage runs a batch in one call (batch-native models, the adapters that read
+//   batches, fan_out of batch-native branches then concat) and no link crosses backends, call_batch
+//   runs a weft::batch_t stage by stage, and weft::batch_native holds (docs/batches.md).
 //   Cost: no allocation, virtual call or copy beyond what the bridges name; weft's layers are forced inline.
 //   Compile cost: each `|` judges (and checks the shapes of) only the link it adds, never its left
 //   side again; the new sequence takes the left one's stages whole (docs/performance.md, issue 18).

@@ -527,6 +527,25 @@ TEST_CASE("copies share one booster; batched(m) predicts the whole batch in one 
   check_eigen_batch(answered, expected);
 }
 
+TEST_CASE("sequence and ensemble of xgboost models are batch-native: one XGBoost call per model") {
+  const weft::xgboost_model<vec8, vec3> m{data_file("softprob.json")};
+  const auto winners = m | weft::normalize | weft::argmax;
+  const auto averaged = weft::ensemble(weft::mean, m, m);
+  static_assert(weft::batch_native<decltype(winners)>);
+  static_assert(weft::batch_native<decltype(averaged)>);
+  const auto batch = eigen_batch();
+  g_spy.calls.store(0);
+  const Eigen::Matrix<std::int64_t, 1, Eigen::Dynamic> picked = weft::batched(winners)(batch);
+  const Eigen::Matrix<float, 3, Eigen::Dynamic> mean = weft::batched(averaged)(batch);
+  CHECK(g_spy.calls.load() == 3);  // one for the sequence, one per ensemble branch
+  REQUIRE(picked.cols() == batch.cols());
+  for (Eigen::Index j = 0; j < batch.cols(); ++j) {
+    const vec8 sample = batch.col(j);
+    CHECK(picked(j) == winners(sample)(0));
+    CHECK(mean.col(j).isApprox(m(sample)));
+  }
+}
+
 // =============================================================================================
 // What crosses without a copy
 // =============================================================================================

@@ -10,16 +10,18 @@
 //   - a stage whose call_batch answers a std::tuple of batches (a fan_out of batch-native branches),
 //     reached as above;
 //   - an adapter that works along the sample axis (cast, identity, check_finite, softmax, argmax,
-//     normalize) bound to a static-rank input, when it accepts B and answers the batch of its
-//     per-sample output (softmax, argmax and normalize once they read rank-2 batches: issue 14 item 1);
-//   - concat after such a fan_out: each sample's parts joined in branch order (concat_batches).
+//     normalize; concat after such a fan_out) bound to a static-rank input (concat: a tuple), when it
+//     accepts B and answers the batch of its per-sample output (weft/adapters.hpp reads batches;
+//     argmax of an xtensor batch answers a rank-1 tensor, copied into the [N, 1] batch);
+//   - concat after such a fan_out, while concat does not read a tuple of batches itself: each
+//     sample's parts joined in branch order (concat_batches).
 // A batch crosses no backend on the way (an Eigen batch is [F, N], an xtensor one [N, F]: the same
 // memory but other extents), so such a link makes its combinator not batch-native.
 // call_stage_batch(stored, b, combinator, index) runs one stage on b: the stage's declared
 // input_shape() checked on the batch first, a weft::error replaced by one whose path starts with
 // "<combinator>[index]" (detail/combinator.hpp), other exceptions passed unchanged.
 // sequence_batch_native<BIn, BOut, S...> is the condition of sequence::call_batch; run_batch runs it.
-// Cost: the bridges the links name; no allocation beyond the stages' answers (and concat's output).
+// Cost: the bridges the links name; no allocation beyond the stages' answers.
 #ifndef WEFT_DETAIL_BATCH_NATIVE_HPP
 #define WEFT_DETAIL_BATCH_NATIVE_HPP
 
@@ -64,6 +66,7 @@ template <> inline constexpr bool per_sample_adapter<check_finite_t> = true;
 template <> inline constexpr bool per_sample_adapter<softmax_t> = true;
 template <> inline constexpr bool per_sample_adapter<argmax_t> = true;
 template <> inline constexpr bool per_sample_adapter<normalize_t> = true;
+template <> inline constexpr bool per_sample_adapter<concat_t> = true;
 
 template <class T> struct is_std_tuple : std::false_type {};
 template <class... T> struct is_std_tuple<std::tuple<T...>> : std::true_type {};
@@ -74,8 +77,21 @@ concept batch_fans_out = tensor<input_t<S>> && requires(const S& s, const batch_
   requires is_std_tuple<std::remove_cvref_t<decltype(s.call_batch(b))>>::value;
 };
 
-/// How a stage runs a batch: not at all, as a batch-native model, as a fan_out, as an adapter, as concat.
-enum class batch_step { none, model, fan_out, adapter, concat };
+/// How a stage runs a batch: not at all, as a batch-native model, as a fan_out, as an adapter (its
+/// answer as it is, or copied into the batch type), as concat of batches.
+enum class batch_step { none, model, fan_out, adapter, adapter_copied, concat };
+
+/// concat over the tuple B of batches of In's parts: every part a tensor, the joined sample batchable.
+template <class In, class B>
+constexpr bool concat_joins_batches() noexcept {
+  if constexpr (!concat_t::accepts<In>) {
+    return false;
+  } else {
+    return []<class... P>(std::type_identity<std::tuple<P...>>) {
+      return (tensor<P> && ...) && tensor<batch_t<concat_t::output<In>>>;
+    }(std::type_identity<B>{});
+  }
+}
 
 template <class S, class B>
 struct stage_batch {
@@ -100,44 +116,38 @@ struct stage_batch<S, B> {
   using type = std::remove_cvref_t<decltype(std::declval<const S&>().call_batch(std::declval<const batch_t<input_t<S>>&>()))>;
 };
 
+/// Adapter A, bound to a sample In (a static-rank tensor; concat: a tuple), runs a batch B: 0 it
+/// does not; 1 A accepts B and answers the batch of what it answers for one sample; 2 A answers each
+/// sample's elements in order in another form (argmax of an xtensor batch: a rank-1 tensor, not
+/// [N, 1]), copied into that batch; 3 concat over a tuple of batches that concat does not read.
 template <class A, class In, class B>
-constexpr bool adapter_runs_batch() noexcept {
-  if constexpr (!per_sample_adapter<A> || !tensor<In> || !tensor<B>) {
-    return false;
-  } else if constexpr (rank_v<In> == dyn || !A::template accepts<B>) {
-    return false;
+constexpr int adapter_batch_form() noexcept {
+  if constexpr (!per_sample_adapter<A>) {
+    return 0;
+  } else if constexpr (is_std_tuple<In>::value && is_std_tuple<B>::value) {
+    if constexpr (A::template accepts<B>) return std::is_same_v<typename A::template output<B>, batch_t<typename A::template output<In>>> ? 1 : 0;
+    else return concat_joins_batches<In, B>() ? 3 : 0;
+  } else if constexpr (!(tensor<In> && tensor<B>)) {
+    return 0;
+  } else if constexpr (rank_v<In> == dyn || !A::template accepts<B>) {  // an xt::xarray sample: no batch rank
+    return 0;
   } else {
     using per_sample = typename A::template output<In>;
-    return std::is_same_v<typename A::template output<B>, batch_t<per_sample>> && tensor<batch_t<per_sample>>;
+    using answer = typename A::template output<B>;
+    if constexpr (!tensor<batch_t<per_sample>>) return 0;
+    else if constexpr (std::is_same_v<answer, batch_t<per_sample>>) return 1;
+    else if constexpr (std::is_same_v<scalar_t<answer>, scalar_t<per_sample>> && fully_static_v<per_sample>) return 2;
+    else return 0;
   }
 }
 
 template <class A, class In, class B>
-  requires(adapter_runs_batch<A, In, B>())
+  requires(adapter_batch_form<A, In, B>() != 0)
 struct stage_batch<adapter_stage<A, In>, B> {
-  static constexpr batch_step kind = batch_step::adapter;
+  static constexpr int form = adapter_batch_form<A, In, B>();
+  static constexpr batch_step kind = form == 1 ? batch_step::adapter : form == 2 ? batch_step::adapter_copied : batch_step::concat;
   static constexpr bool ok = true;
-  using type = typename A::template output<B>;
-};
-
-/// concat over a tuple of batches: every part a tensor, the joined sample batchable.
-template <class In, class B>
-constexpr bool concat_runs_batch() noexcept {
-  if constexpr (!is_std_tuple<B>::value || !concat_t::accepts<In>) {
-    return false;
-  } else {
-    return []<class... P>(std::type_identity<std::tuple<P...>>) {
-      return (tensor<P> && ...) && tensor<batch_t<concat_t::output<In>>>;
-    }(std::type_identity<B>{});
-  }
-}
-
-template <class In, class B>
-  requires(concat_runs_batch<In, B>())
-struct stage_batch<adapter_stage<concat_t, In>, B> {
-  static constexpr batch_step kind = batch_step::concat;
-  static constexpr bool ok = true;
-  using type = batch_t<concat_t::output<In>>;
+  using type = std::conditional_t<form == 1, typename A::template output<B>, batch_t<typename A::template output<In>>>;
 };
 
 /// The batches flowing through stages S... from a batch B: ok when every stage runs its batch;
@@ -179,6 +189,9 @@ WEFT_INLINE void check_batch_answer(const Batch& y, std::ptrdiff_t count) {
   if (got.count != count) throw_batch_count<Batch, O>(count, y);
 }
 
+template <class S> struct adapter_of { using type = void; };
+template <class A, class In> struct adapter_of<adapter_stage<A, In>> { using type = A; };
+
 /// Each sample's parts (batches of rank-1 samples), joined in order into one batch of type Out.
 template <class Out, class... P>
 Out concat_batches(const std::tuple<P...>& parts) {
@@ -199,6 +212,14 @@ Out concat_batches(const std::tuple<P...>& parts) {
   }(std::index_sequence_for<P...>{});
 }
 
+/// An adapter's answer y for a batch of `count` samples, its elements copied in order into Out.
+template <class Out, class Per, class Y>
+Out copied_batch(const Y& y, std::ptrdiff_t count) {
+  Out out = tensor_traits<Out>::make(batch_dims<Out>(count, static_dims<Per>()));
+  copy_flat(y, tensor_traits<Out>::data(out));
+  return out;
+}
+
 /// Runs stored stage `stored` on batch b; see the header comment.
 template <class Stored, class B>
 WEFT_INLINE typename stage_batch<unwrap_t<Stored>, B>::type call_stage_batch(const Stored& stored, const B& b,
@@ -208,8 +229,11 @@ WEFT_INLINE typename stage_batch<unwrap_t<Stored>, B>::type call_stage_batch(con
   using step = stage_batch<S, B>;
   const auto& m = unwrap(stored);
   try {
+    using A = typename adapter_of<S>::type;
     if constexpr (step::kind == batch_step::adapter) {
-      return decltype(m.adapter)::apply(b);
+      return A::apply(b);
+    } else if constexpr (step::kind == batch_step::adapter_copied) {
+      return copied_batch<typename step::type, output_t<S>>(A::apply(b), geometry_of(b).count);
     } else if constexpr (step::kind == batch_step::concat) {
       return concat_batches<typename step::type>(b);
     } else {
