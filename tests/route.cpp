@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -115,6 +116,14 @@ static_assert(std::is_same_v<
               weft::detail::route_diagnostic<1, weft::fn_model<vec4, Eigen::Matrix<int, 2, 1>, Eigen::Matrix<int, 2, 1> (*)(const vec4&)>,
                                              scale, scale>,
               weft::detail::route_gate_not_probabilities<weft::detail::route_gate, weft::spec_t<Eigen::Matrix<int, 2, 1>>>>);
+
+struct maybe_expert {  // may decline: not an expert a route can mix
+  using input_type = vec4;
+  using output_type = std::optional<vec4>;
+  output_type operator()(const input_type& x) const { return x; }
+};
+static_assert(std::is_same_v<weft::detail::route_diagnostic<1, fixed_gate<2>, scale, maybe_expert>,
+                             weft::detail::route_output_not_tensor<weft::detail::route_expert<1>, std::optional<weft::spec_t<vec4>>>>);
 
 TEST_CASE("top_k mixes the K most probable experts by p_i over the sum of those K") {
   const auto r = weft::route(weft::top_k<2>, gate_of(0.1f, 0.5f, 0.3f, 0.1f), scale{1}, scale{2}, scale{3}, scale{4});
