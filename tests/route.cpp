@@ -352,3 +352,12 @@ TEST_CASE("fixed-size experts: top1 and top_k allocate nothing on the call path"
   CHECK(y1 == x * 3);
   for (int i = 0; i < 4; ++i) CHECK(y2[i] == doctest::Approx(x[i] * (3 * 4.0 / 7 + 4 * 3.0 / 7)));
 }
+
+TEST_CASE("integer experts are mixed as weft::weighted does: exactly, truncated toward zero") {
+  using ivec4 = Eigen::Matrix<int, 4, 1>;
+  const auto constant = [](int v) { return weft::fn<vec4, ivec4>([v](const vec4&) { return ivec4::Constant(v); }); };
+  const auto r = weft::route(weft::top_k<2>, fixed_gate<3>{vec3(0.5f, 0.5f, 0)}, constant(1), constant(2), constant(-7));
+  CHECK(r(vec4::Ones()) == ivec4::Constant(1));  // (1 + 2) / 2 = 1.5
+  const auto n = weft::route(weft::top_k<2>, fixed_gate<3>{vec3(0, 0.5f, 0.5f)}, constant(1), constant(2), constant(-7));
+  CHECK(n(vec4::Ones()) == ivec4::Constant(-2));  // (2 - 7) / 2 = -2.5
+}
