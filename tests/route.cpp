@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -360,4 +361,16 @@ TEST_CASE("integer experts are mixed as weft::weighted does: exactly, truncated 
   CHECK(r(vec4::Ones()) == ivec4::Constant(1));  // (1 + 2) / 2 = 1.5
   const auto n = weft::route(weft::top_k<2>, fixed_gate<3>{vec3(0, 0.5f, 0.5f)}, constant(1), constant(2), constant(-7));
   CHECK(n(vec4::Ones()) == ivec4::Constant(-2));  // (2 - 7) / 2 = -2.5
+}
+
+TEST_CASE("std::ref borrows the gate and experts: a change to them is seen by the route") {
+  gate4 g = gate_of(1, 0, 0, 0);
+  scale e0{2};
+  const auto r = weft::route(weft::top1, std::ref(g), std::ref(e0), scale{3}, scale{4}, scale{5});
+  CHECK(r(vec4::Ones()) == vec4::Constant(2));
+  e0.f = 7;
+  CHECK(r(vec4::Ones()) == vec4::Constant(7));
+  g.p = vec4(0, 0, 0, 1);
+  CHECK(r(vec4::Ones()) == vec4::Constant(5));
+  CHECK(&weft::get<0>(r) == &g);
 }
