@@ -16,7 +16,9 @@
 #include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -115,6 +117,14 @@ static_assert(std::is_same_v<
               weft::detail::route_diagnostic<1, weft::fn_model<vec4, Eigen::Matrix<int, 2, 1>, Eigen::Matrix<int, 2, 1> (*)(const vec4&)>,
                                              scale, scale>,
               weft::detail::route_gate_not_probabilities<weft::detail::route_gate, weft::spec_t<Eigen::Matrix<int, 2, 1>>>>);
+
+struct maybe_expert {  // may decline: not an expert a route can mix
+  using input_type = vec4;
+  using output_type = std::optional<vec4>;
+  output_type operator()(const input_type& x) const { return x; }
+};
+static_assert(std::is_same_v<weft::detail::route_diagnostic<1, fixed_gate<2>, scale, maybe_expert>,
+                             weft::detail::route_output_not_tensor<weft::detail::route_expert<1>, std::optional<weft::spec_t<vec4>>>>);
 
 TEST_CASE("top_k mixes the K most probable experts by p_i over the sum of those K") {
   const auto r = weft::route(weft::top_k<2>, gate_of(0.1f, 0.5f, 0.3f, 0.1f), scale{1}, scale{2}, scale{3}, scale{4});
@@ -342,4 +352,25 @@ TEST_CASE("fixed-size experts: top1 and top_k allocate nothing on the call path"
   CHECK(n == 0);
   CHECK(y1 == x * 3);
   for (int i = 0; i < 4; ++i) CHECK(y2[i] == doctest::Approx(x[i] * (3 * 4.0 / 7 + 4 * 3.0 / 7)));
+}
+
+TEST_CASE("integer experts are mixed as weft::weighted does: exactly, truncated toward zero") {
+  using ivec4 = Eigen::Matrix<int, 4, 1>;
+  const auto constant = [](int v) { return weft::fn<vec4, ivec4>([v](const vec4&) { return ivec4::Constant(v); }); };
+  const auto r = weft::route(weft::top_k<2>, fixed_gate<3>{vec3(0.5f, 0.5f, 0)}, constant(1), constant(2), constant(-7));
+  CHECK(r(vec4::Ones()) == ivec4::Constant(1));  // (1 + 2) / 2 = 1.5
+  const auto n = weft::route(weft::top_k<2>, fixed_gate<3>{vec3(0, 0.5f, 0.5f)}, constant(1), constant(2), constant(-7));
+  CHECK(n(vec4::Ones()) == ivec4::Constant(-2));  // (2 - 7) / 2 = -2.5
+}
+
+TEST_CASE("std::ref borrows the gate and experts: a change to them is seen by the route") {
+  gate4 g = gate_of(1, 0, 0, 0);
+  scale e0{2};
+  const auto r = weft::route(weft::top1, std::ref(g), std::ref(e0), scale{3}, scale{4}, scale{5});
+  CHECK(r(vec4::Ones()) == vec4::Constant(2));
+  e0.f = 7;
+  CHECK(r(vec4::Ones()) == vec4::Constant(7));
+  g.p = vec4(0, 0, 0, 1);
+  CHECK(r(vec4::Ones()) == vec4::Constant(5));
+  CHECK(&weft::get<0>(r) == &g);
 }

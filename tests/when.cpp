@@ -14,6 +14,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -183,4 +184,14 @@ TEST_CASE("strict: one backend copies nothing; fixed-size branches allocate noth
   CHECK(n == 0);
   CHECK(a == vec4::Ones());
   CHECK(b == vec4::Constant(-2));
+}
+
+TEST_CASE("std::ref borrows a branch; an xtensor argument is bridged in first") {
+  scale a{2};
+  const auto w = weft::when(first_positive{}, std::ref(a), scale{3});
+  a.f = 4;
+  CHECK(w(vec4::Ones()) == vec4::Constant(4));
+  CHECK(&weft::get<0>(w) == &a);
+  const xvec4 x = {-1, 1, 1, 1};
+  CHECK(w(x) == vec4(-3, 3, 3, 3));
 }

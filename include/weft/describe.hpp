@@ -15,6 +15,8 @@
 //         fan_out and ensemble add " par" after their name when their branches run concurrently
 //         (weft::par or weft::on(e)); <reducer> is mean, weighted, vote, max, median or custom;
 //         fallback_when adds " when <condition>, <condition>" (each condition's label);
+//       route [par] top1 | route [par] top_k<K>: the gate first, titled "[gate]" in place of an
+//         index, then expert I as [I]; when <predicate's label>: then_model [0], else_model [1];
 //       cast<f64> | reshape<28,28> | identity | concat | softmax | argmax | normalize | check_finite
 //         an adapter bound by `|`;
 //       fn                                                               a model made by weft::fn;
@@ -50,8 +52,9 @@
 //   weft::to_dot(m) is the same tree as a Graphviz digraph (`digraph weft { rankdir=LR; ... }`): an
 //   "input" and an "output" node with the pipeline's specs; a box per stage labelled with its title
 //   and specs; a cluster (subgraph cluster_N) per combinator labelled with its title and specs;
-//   fan_out, ensemble, fallback and batched draw a split node fanning out to each branch and a join
-//   node (the tuple, the reducer, the first answer, the batch) gathering them; every bridge is an
+//   fan_out, ensemble, fallback, batched, route and when draw a split node fanning out to each branch
+//   and a join node (the tuple, the reducer, the first answer, the batch, the chosen expert or the
+//   mix, the answer) gathering them; every bridge is an
 //   edge label (its kind, then both sides on a second line); copies (and checked copies) are drawn
 //   in #d62728, checked bridges dashed.
 //   Six-digit colours only: graphviz 2.43 misreads three-digit ones. `dot -Tsvg` renders it.

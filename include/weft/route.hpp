@@ -15,7 +15,8 @@
 //   A call runs the gate, then the K experts with the largest probabilities (ties to the lowest
 //   index), most probable first, and no other expert. top1 returns the chosen expert's output as it
 //   is. K > 1 returns the element-wise sum of w_i * y_i over the chosen experts, w_i = p_i / (the sum
-//   of the K chosen p), computed as weft::weighted does (weft/reducers.hpp), summed most probable first.
+//   of the K chosen p): for floating point, computed in double (or wider), most probable first, then
+//   rounded to the scalar; for integers, as weft::weighted(p...) does (exact, truncated toward zero).
 //   Every gate value must be finite and >= 0, and the K chosen must sum to more than 0: else
 //   weft::gate_error at "route[gate]" (the expert, the value), and no expert runs: never a silently
 //   chosen expert. The probabilities need not sum to 1.
@@ -288,6 +289,19 @@ template <std::size_t K, class G>
 WEFT_INLINE void choose_experts(const G& g, std::size_t n, std::array<std::size_t, K>& chosen, std::array<double, K>& p,
                                 std::string_view name) {
   const auto* d = tensor_traits<G>::data(g);
+  if constexpr (K == 1) {  // the first of the largest
+    chosen[0] = 0;
+    p[0] = -1.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = static_cast<double>(d[i]);
+      if (!(v >= 0.0) || !std::isfinite(v)) throw_bad_probability(i, v, name);
+      if (v > p[0]) {
+        p[0] = v;
+        chosen[0] = i;
+      }
+    }
+    return;
+  }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double v = static_cast<double>(d[i]);
@@ -401,7 +415,7 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
     if (!(sum > 0.0) || !std::isfinite(sum)) throw_zero_sum(chosen[0], K, sum, gate_name);
     for (std::size_t k = 0; k < K; ++k) weights[k] = p[k] / sum;
     if constexpr (K == 1) return call_expert<0>(chosen[0], x);
-    else return mix(x, chosen, p, std::make_index_sequence<K>{});
+    else return mix(x, chosen, p, weights, std::make_index_sequence<K>{});
   }
 
  private:
@@ -441,30 +455,50 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
 
   template <std::size_t... J>
   WEFT_INLINE output_type mix(const input_type& x, const std::array<std::size_t, K>& chosen, const std::array<double, K>& p,
-                              std::index_sequence<J...>) const {
+                              const std::array<double, K>& w, std::index_sequence<J...>) const {
     if constexpr (!is_parallel<Policy>::value) {
       // braced initialisation runs the experts in order, most probable first
       const ensemble_values<std::index_sequence<J...>, each_output<J>...> values{{call_expert<0>(chosen[J], x)}...};
-      return reduce(values, chosen, p, std::index_sequence<J...>{});
+      return reduce(values, chosen, p, w, std::index_sequence<J...>{});
     } else {
       std::array<std::optional<output_type>, K> results;
       auto expert = [&](std::size_t k) { results[k].emplace(call_expert<0>(chosen[k], x)); };
       run_branches<K>(policy_, expert);
       const ensemble_values<std::index_sequence<J...>, const each_output<J>&...> values{{*results[J]}...};
-      return reduce(values, chosen, p, std::index_sequence<J...>{});
+      return reduce(values, chosen, p, w, std::index_sequence<J...>{});
     }
   }
 
+  // Floating point: out[k] = w_0 * y_0[k] + ... + w_K-1 * y_K-1[k] in double (or wider), w_i = p_i / sum,
+  // most probable first: a convex combination, so finite outputs give a finite result. Integers:
+  // weft::weighted over p (exact in long double, truncated toward zero).
   template <class Values, std::size_t... J>
   WEFT_INLINE output_type reduce(const Values& values, const std::array<std::size_t, K>& chosen,
-                                 const std::array<double, K>& p, std::index_sequence<J...>) const {
+                                 const std::array<double, K>& p, const std::array<double, K>& w,
+                                 std::index_sequence<J...>) const {
+    const output_type& first = value_get<0>(values);
     if constexpr (!reduction::fully_static<output_type>) {
-      const output_type& first = value_get<0>(values);
       (void)((J == 0 || reduction::same_extents(first, value_get<J>(values)) ||
               (throw_expert_mismatch(first, value_get<J>(values), chosen[J], expert_name(chosen[J])), false)) &&
              ...);
     }
-    return weighted_t<K>(p)(value_get<J>(values)...);
+    using S = scalar_t<output_type>;
+    if constexpr (std::is_floating_point_v<S>) {
+      using A = std::common_type_t<S, double>;
+      using tr = tensor_traits<output_type>;
+      output_type out = reduction::make_like(first);
+      const std::array<const S*, K> y{tr::data(value_get<J>(values))...};
+      S* d = tr::data(out);
+      const std::ptrdiff_t count = reduction::element_count(first);
+      for (std::ptrdiff_t k = 0; k < count; ++k) {
+        A acc = A(w[0]) * A(y[0][k]);
+        for (std::size_t i = 1; i < K; ++i) acc += A(w[i]) * A(y[i][k]);
+        d[k] = static_cast<S>(acc);
+      }
+      return out;
+    } else {
+      return weighted_t<K>(p)(value_get<J>(values)...);
+    }
   }
 
   std::string_view expert_name(std::size_t i) const noexcept {
