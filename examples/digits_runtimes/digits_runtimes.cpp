@@ -228,8 +228,8 @@ int main(int argc, char** argv) try {
   // The cascade swept: for each threshold t, the nearest centroid answers when its top probability
   // reaches t, the ensemble otherwise. The share of images that reached the ensemble is the share
   // that paid for the runtimes.
-  std::cout << "\ncascade sweep: the nearest centroid answers when its top probability reaches t, the ensemble\n"
-            << "otherwise (the ensemble alone: " << percent(rows[3].correct, test.size()) << ", " << rows[3].correct
+  std::cout << "\ncascade sweep: the nearest centroid answers when its top probability reaches t,\n"
+            << "the ensemble otherwise (the ensemble alone: " << percent(rows[3].correct, test.size()) << ", " << rows[3].correct
             << "/" << test.size() << ")\n"
             << "  t        accuracy          reached the ensemble\n";
   for (const auto& [t, label] : sweep) {
@@ -252,8 +252,9 @@ int main(int argc, char** argv) try {
   // centroid's top probability c: the centroid alone when c >= 0.8, the MLP alone (one runtime) when
   // c >= low, the ensemble (both runtimes) below. The gate's output is one probability per expert, 1
   // for the chosen one: weft::route(weft::top1, ...) runs that expert only.
-  std::cout << "\nrouted: weft::route(top1, gate, nearest centroid, mlp.onnx, ensemble); the gate reads the\n"
-            << "centroid's top probability c: the centroid when c >= 0.8, the MLP when c >= low, else the ensemble\n"
+  std::cout << "\nrouted: weft::route(top1, gate, nearest centroid, mlp.onnx, ensemble); the gate reads\n"
+            << "the centroid's top probability c: the centroid when c >= 0.8, the MLP when c >= low,\n"
+            << "else the ensemble\n"
             << "  low      accuracy          centroid   mlp.onnx   ensemble\n";
   for (const auto& [low, label] : route_lows) {
     const auto gate = std::cref(centroid) | weft::fn<scores, gate_scores>([low = low](const scores& p) {
@@ -278,7 +279,7 @@ int main(int argc, char** argv) try {
   if (timing) {
     std::cout << "\ntime per input (median of 9 passes over the " << test.size() << " test images, one call each)\n";
     const auto show = [&](std::string_view name, const auto& m) {
-      std::cout << "  " << padded(name, 22) << per_input_ns(m, test) << " ns\n";
+      std::cout << "  " << padded(name, 34) << per_input_ns(m, test) << " ns\n";
     };
     show("nearest centroid", centroid);
     show("xgboost.ubj", trees);

@@ -268,7 +268,9 @@ class retry {
   using offender = typename detail::first_not_idempotent<M>::type;
 
  public:
+  /// The model's input type.
   using input_type = input_t<M>;
+  /// The model's output type.
   using output_type = output_t<M>;
   /// The model as stored (a std::reference_wrapper when given as std::ref): retry is a see-through
   /// wrapper (weft/detail/wrapper.hpp).
