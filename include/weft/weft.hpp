@@ -17,6 +17,12 @@
 //   ensemble.hpp   ensemble: one input to every branch, outputs reduced to one
 //   conditions.hpp non_finite, below_confidence: conditions for fallback's .when
 //   fallback.hpp   fallback: try branches in order until one answers; answered, fallback_when
+//   route.hpp      route(top_k<K>, gate, experts...): a gate chooses and mixes experts; routed
+//   when.hpp       when(predicate, then_model, else_model): the input chooses the branch
+//   retry.hpp      retry(m, attempts(n)): call again when it throws; retry_error
+//   workspace.hpp  workspace: a pipeline's intermediates kept between calls; p(x, out, ws)
+//   batcher.hpp    batcher(m, ...): single-sample calls from many threads as one call_batch
+//   observe.hpp    observe(m, observer): per-stage hooks; timing_table, trace_json
 //   describe.hpp   signature<M>(), describe(m), to_dot(m): pipelines describe themselves
 // Backend headers are included when their library is found: eigen.hpp when <Eigen/Core> is
 // available, xtensor.hpp when xtensor is. Include a backend header yourself to require it.
@@ -28,6 +34,7 @@
 #include "adapters.hpp"
 #include "batch.hpp"
 #include "batched.hpp"
+#include "batcher.hpp"
 #include "conditions.hpp"
 #include "convert.hpp"
 #include "describe.hpp"
@@ -36,12 +43,17 @@
 #include "fallback.hpp"
 #include "fan_out.hpp"
 #include "model.hpp"
+#include "observe.hpp"
 #include "reducers.hpp"
+#include "retry.hpp"
+#include "route.hpp"
 #include "sequence.hpp"
 #include "shape.hpp"
 #include "shaped.hpp"
 #include "strict.hpp"
 #include "tensor.hpp"
+#include "when.hpp"
+#include "workspace.hpp"
 
 #if __has_include(<Eigen/Core>)
 #include "eigen.hpp"
