@@ -4,6 +4,7 @@
 #include <weft/batcher.hpp>
 #include <weft/eigen.hpp>
 #include <weft/sequence.hpp>
+#include <weft/xtensor.hpp>
 
 #include <doctest/doctest.h>
 
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -103,6 +105,23 @@ struct per_sample_only {
   using input_type = vec4;
   using output_type = vec2;
   vec2 operator()(const vec4& x) const { return x.head<2>(); }
+};
+
+/// Batch-native on xtensor: per sample (x0 * 2, x3); call_batch on samples along axis 0.
+struct x_pairs {
+  using input_type = xt::xtensor_fixed<float, xt::xshape<4>>;
+  using output_type = xt::xtensor_fixed<float, xt::xshape<2>>;
+  std::shared_ptr<batch_log> log = std::make_shared<batch_log>();
+  output_type operator()(const input_type& x) const { return {x(0) * 2.0f, x(3)}; }
+  xt::xtensor<float, 2> call_batch(const xt::xtensor<float, 2>& b) const {
+    log->add(static_cast<long>(b.shape(0)));
+    xt::xtensor<float, 2> y({b.shape(0), 2});
+    for (std::size_t j = 0; j < b.shape(0); ++j) {
+      y(j, 0) = b(j, 0) * 2.0f;
+      y(j, 1) = b(j, 3);
+    }
+    return y;
+  }
 };
 
 vec4 sample(float k) { return vec4(k, 2.0f * k, k + 1.0f, 3.0f); }
@@ -342,4 +361,30 @@ TEST_CASE("a batcher nests in combinators; m's errors read sequence[0] > batcher
   }
   const auto soft = weft::batcher(m, 1, 1ms) | weft::softmax;
   CHECK(std::abs(soft(sample(0.5f)).sum() - 1.0f) < 1e-6f);
+}
+
+TEST_CASE("xtensor samples (along axis 0 of the batch), and a borrowed model (std::ref)") {
+  weft_test::watchdog guard("xtensor and std::ref", 30);
+  const x_pairs xm;
+  const auto xb = weft::batcher(xm, 2, 60s);
+  using xin = x_pairs::input_type;
+  std::vector<x_pairs::output_type> answers(2);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      const float k = static_cast<float>(t + 1);
+      answers[t] = xb(xin{k, 0.0f, 0.0f, 10.0f * k});
+    });
+  for (auto& th : threads) th.join();
+  CHECK(xm.log->read() == std::vector<long>{2});
+  for (int t = 0; t < 2; ++t) {
+    CHECK(answers[t](0) == 2.0f * static_cast<float>(t + 1));
+    CHECK(answers[t](1) == 10.0f * static_cast<float>(t + 1));
+  }
+
+  const pair_sum m;
+  const auto borrowed = weft::batcher(std::ref(m), 1, 1ms);
+  static_assert(std::is_same_v<std::remove_const_t<decltype(borrowed)>, weft::batcher<std::reference_wrapper<const pair_sum>>>);
+  CHECK(borrowed(sample(2.0f)) == m(sample(2.0f)));
+  CHECK(m.log->read() == std::vector<long>{1});
 }
