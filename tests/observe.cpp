@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -148,6 +149,10 @@ struct json_checker {
     return ok && i == s.size();
   }
 };
+
+/// weft::observe(p, o) compiles for a P and an observer given as O (an rvalue when not a reference).
+template <class P, class O>
+concept observable_with = requires(const P& p, O&& o) { weft::observe(p, std::forward<O>(o)); };
 
 std::size_t occurrences(std::string_view text, std::string_view what) {
   std::size_t n = 0;
@@ -364,6 +369,15 @@ TEST_CASE("no_observer: the same result, nothing stored beside the model; descri
   const auto on = weft::observe(p, r);
   CHECK(on(ramp()) == p(ramp()));
   CHECK(weft::get<0>(on).k == 2.0f);
+}
+
+TEST_CASE("what an observer is; a temporary observer is refused") {
+  static_assert(weft::observer<weft::timing_table> && weft::observer<weft::trace_json> && weft::observer<recorder>);
+  static_assert(!weft::observer<int> && !weft::observer<const weft::timing_table>);
+  const auto p = weft::sequence(scale{2.0f});
+  static_assert(!observable_with<decltype(p), weft::timing_table>);  // an rvalue observer
+  static_assert(observable_with<decltype(p), weft::timing_table&>);
+  CHECK(weft::observe(p, weft::no_observer)(ramp()).isApprox(2 * ramp()));
 }
 
 TEST_CASE("an observed model nests as a stage; an Eigen expression is accepted as for the model") {

@@ -347,7 +347,10 @@ class fallback {
 
   /// The first answer, trying branches in order. Throws fallback_error when every branch fails; an
   /// exception not derived from std::exception passes through unchanged.
-  WEFT_INLINE output_type operator()(const input_type& x) const { return call_in_context(x, detail::no_context{}); }
+  WEFT_INLINE output_type operator()(const input_type& x) const {
+    detail::fallback_state st;
+    return run(x, st, detail::no_context{});
+  }
 
   /// operator()(x) with per-call context ctx handed to every branch call (detail/call_context.hpp).
   template <class Ctx>
@@ -521,7 +524,10 @@ class fallback_when {
       : fallback_(std::forward<F>(fb)), conditions_(std::forward<C>(conditions)...) {}
 
   /// The first answer no condition rejects, trying branches in order; see fallback::operator().
-  WEFT_INLINE output_type operator()(const input_type& x) const { return call_in_context(x, detail::no_context{}); }
+  WEFT_INLINE output_type operator()(const input_type& x) const {
+    detail::fallback_state st;
+    return run(x, st, detail::no_context{});
+  }
 
   /// operator()(x) with per-call context ctx handed to every branch call (detail/call_context.hpp).
   template <class Ctx>

@@ -103,14 +103,19 @@ class observing_context {
  public:
   static constexpr bool observing = true;
 
-  observing_context(O& observer, std::string path) : observer_(&observer), path_(std::move(path)) {}
+  /// path must outlive the context (a copy of it is as good: it refers to the same path).
+  observing_context(O& observer, std::string_view path) noexcept : observer_(&observer), path_(path) {}
 
   /// Reports stage "<combinator>[index]" of this one around call(child); see detail/call_context.hpp.
   template <class M, class F>
   auto observe_stage(std::string_view combinator, std::size_t index, std::string_view name, F&& call) const {
-    std::string path = segment(combinator, index, name);
-    if (!path_.empty()) path.insert(0, path_ + " > ");
-    const observing_context child(*observer_, std::move(path));
+    std::string path;
+    if (!path_.empty()) {
+      path.reserve(path_.size() + 3 + combinator.size() + 24 + name.size());
+      path.append(path_).append(" > ");
+    }
+    path += segment(combinator, index, name);
+    const observing_context child(*observer_, path);
     return child.template report<M>(std::forward<F>(call));
   }
 
@@ -165,7 +170,7 @@ class observing_context {
   }
 
   O* observer_;
-  std::string path_;
+  std::string_view path_;  // owned by the frame of the observe_stage that made this context
 };
 
 template <class O>
@@ -194,7 +199,7 @@ class observed_model {
       return detail::unwrap(model_)(x);
     } else {
       try {
-        const detail::observing_context<O> root(*observer_, std::string());
+        const detail::observing_context<O> root(*observer_, std::string_view());
         return root.template report<detail::unwrap_t<M>>(
             [&](const auto& ctx) -> output_type { return detail::call_model(detail::unwrap(model_), x, ctx); });
       } catch (const detail::observer_failure& failure) {

@@ -148,8 +148,8 @@ struct branch_judgement {
   throw;
 }
 
-// invoke_stage's work inside the stage's own observation (if any): the bridge, the entry check,
-// the call (handing ctx on: call_model) and the error's segment.
+// invoke_stage's work inside an observing context's report of the stage: the bridge, the entry
+// check, the call (handing ctx on: call_model) and the error's segment.
 template <class Stored, class X, class Ctx>
 WEFT_INLINE output_t<Stored> call_bridged(const Stored& stored, X& x, std::string_view combinator, std::size_t index,
                                           const Ctx& ctx) {
@@ -164,15 +164,25 @@ WEFT_INLINE output_t<Stored> call_bridged(const Stored& stored, X& x, std::strin
 }
 
 /// Calls stored stage `stored` on x through the bridge to its input_type; see the header comment.
+/// Without an observing context it is, to the instruction, what it was before contexts (its body
+/// is call_bridged's, written out: one function fewer for the inliner's size estimates, which
+/// decide whether the user's stages inline: docs/performance.md).
 template <class Stored, class X, class Ctx = no_context>
 WEFT_INLINE output_t<Stored> invoke_stage(const Stored& stored, X& x, std::string_view combinator, std::size_t index,
                                           const Ctx& ctx = Ctx{}) {
+  const auto& m = unwrap(stored);
   if constexpr (Ctx::observing) {
     return ctx.template observe_stage<unwrap_t<Stored>>(
-        combinator, index, model_traits<Stored>::given_name(unwrap(stored)),
+        combinator, index, model_traits<Stored>::given_name(m),
         [&](const auto& child) -> output_t<Stored> { return call_bridged(stored, x, combinator, index, child); });
   } else {
-    return call_bridged(stored, x, combinator, index, ctx);
+    try {
+      const bridge<X, input_t<Stored>> arg(x);
+      check_entry(m, arg.get());  // a stage that declares input_shape(): its extents, on every call
+      return m(arg.get());
+    } catch (const error& e) {
+      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+    }
   }
 }
 
@@ -230,35 +240,33 @@ struct implicit_copy_from {
   using type = typename first_non_void<copy_link_t<Where, From, input_t<M>>, typename implicit_copy<M>::type>::type;
 };
 
-// invoke_stage_owned's work inside the stage's own observation (if any).
+// invoke_stage_owned's work inside an observing context's report of the stage.
 template <class Stored, class X, class Ctx>
 WEFT_INLINE owned_t<output_t<Stored>> call_bridged_owned(const Stored& stored, X& x, std::string_view combinator,
                                                          std::size_t index, const Ctx& ctx) {
-  if constexpr (hands_to_branches_v<X, Stored>) {
-    const auto& m = unwrap(stored);
-    try {
+  const auto& m = unwrap(stored);
+  try {
+    if constexpr (hands_to_branches_v<X, Stored>) {
       return m.run_direct(x, ctx);
-    } catch (const error& e) {
-      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
-    }
-  } else if constexpr (!materialised_v<output_t<Stored>>) {
-    return call_bridged(stored, x, combinator, index, ctx);
-  } else {
-    const auto& m = unwrap(stored);
-    try {
+    } else {
       const bridge<X, input_t<Stored>> arg(x);
       check_entry(m, arg.get());  // a stage that declares input_shape(): its extents, on every call
-      const output_t<Stored> view = call_model(m, arg.get(), ctx);
-      return materialise(view);
-    } catch (const error& e) {
-      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+      if constexpr (!materialised_v<output_t<Stored>>) {
+        return call_model(m, arg.get(), ctx);
+      } else {
+        const output_t<Stored> view = call_model(m, arg.get(), ctx);
+        return materialise(view);
+      }
     }
+  } catch (const error& e) {
+    rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
   }
 }
 
 /// invoke_stage, then a view output copied into its owning type while the stage's input (and its
 /// bridge) still lives: returns owned_t<output_t<Stored>>. An owning output is returned as it is.
 /// A stage that bridges to each branch itself (fan_out) receives x as it is (its run_direct).
+/// Without an observing context it is, to the instruction, what it was before contexts.
 template <class Stored, class X, class Ctx = no_context>
 WEFT_INLINE owned_t<output_t<Stored>> invoke_stage_owned(const Stored& stored, X& x, std::string_view combinator,
                                                          std::size_t index, const Ctx& ctx = Ctx{}) {
@@ -268,8 +276,25 @@ WEFT_INLINE owned_t<output_t<Stored>> invoke_stage_owned(const Stored& stored, X
         [&](const auto& child) -> owned_t<output_t<Stored>> {
           return call_bridged_owned(stored, x, combinator, index, child);
         });
+  } else if constexpr (hands_to_branches_v<X, Stored>) {
+    const auto& m = unwrap(stored);
+    try {
+      return m.run_direct(x);
+    } catch (const error& e) {
+      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+    }
+  } else if constexpr (!materialised_v<output_t<Stored>>) {
+    return invoke_stage(stored, x, combinator, index);
   } else {
-    return call_bridged_owned(stored, x, combinator, index, ctx);
+    const auto& m = unwrap(stored);
+    try {
+      const bridge<X, input_t<Stored>> arg(x);
+      check_entry(m, arg.get());  // a stage that declares input_shape(): its extents, on every call
+      const output_t<Stored> view = m(arg.get());
+      return materialise(view);
+    } catch (const error& e) {
+      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
+    }
   }
 }
 
