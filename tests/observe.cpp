@@ -91,6 +91,12 @@ struct gate3 {
   output_type p;
   output_type operator()(const vec4&) const { return p; }
 };
+struct dyn_scale {  // scale with a dynamic output: a when or route copies it into a vec4
+  using input_type = vec4;
+  using output_type = Eigen::VectorXf;
+  float k = 1.0f;
+  Eigen::VectorXf operator()(const vec4& x) const { return k * x; }
+};
 /// Fails (std::runtime_error "busy") on every other call, the first included; else returns x.
 struct flaky {
   using input_type = vec4;
@@ -483,7 +489,8 @@ TEST_CASE("retry of a leaf model: one stage whose call spans every attempt; an o
       "enter sequence[1] : f32[4] -> f32[4]", "exit sequence[1]",                  "exit ",
   };
   CHECK(r.log == expected);
-  const auto inner = weft::sequence(scale{2.0f}, weft::retry(weft::sequence(scale{1.0f}, scale{1.0f}), weft::attempts(3)));
+  const auto inner =
+      weft::sequence(scale{2.0f}, weft::retry(weft::sequence(scale{1.0f}, scale{1.0f}), weft::attempts(3)));
   throwing_observer t{"sequence[1] > sequence[0]", std::make_exception_ptr(std::runtime_error("observer"))};
   int entered = 0;
   struct counting {
@@ -496,4 +503,21 @@ TEST_CASE("retry of a leaf model: one stage whose call spans every attempt; an o
   } c{&t, &entered};
   CHECK_THROWS_WITH_AS((void)weft::observe(inner, c)(ramp()), "observer", std::runtime_error);
   CHECK(entered == 1);  // not retried: the observer's exception is no attempt's
+}
+
+TEST_CASE("a when branch and a route expert whose output is copied into the combinator's type are reported") {
+  const auto p = weft::sequence(weft::when([](const vec4& x) { return x(0) < 0; }, scale{5.0f}, dyn_scale{0.5f}),
+                                weft::route(weft::top1, gate3{{0.1f, 0.7f, 0.2f}}, scale{1.0f}, dyn_scale{3.0f},
+                                            scale{2.0f}));
+  recorder r;
+  const auto o = weft::observe(p, r);
+  CHECK(o(ramp()).isApprox(1.5f * ramp()));
+  const std::string s = "f32[4] -> f32[4]", d = weft::signature<dyn_scale>();
+  const std::vector<std::string> expected = {
+      "enter  : " + s,          "enter sequence[0] : " + s, "enter sequence[0] > when[1] : " + d,
+      "exit sequence[0] > when[1]", "exit sequence[0]",     "enter sequence[1] : " + s,
+      "enter sequence[1] > route[1] : " + d, "exit sequence[1] > route[1]", "exit sequence[1]",
+      "exit ",
+  };
+  CHECK(r.log == expected);
 }

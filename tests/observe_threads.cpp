@@ -145,7 +145,8 @@ TEST_CASE("an observed route under par: the chosen experts report their paths, c
   for (auto& t : threads) t.join();
   CHECK(right.load() == callers * calls);
   CHECK(reference.isApprox((0.3f * 2.0f + 0.6f * 3.0f) / 0.9f * x));
-  const std::set<std::string> expected = {"", "route[1]", "route[2]", "route[2] > sequence[0]", "route[2] > sequence[1]"};
+  const std::set<std::string> expected = {"", "route[1]", "route[2]", "route[2] > sequence[0]",
+                                          "route[2] > sequence[1]"};
   CHECK(r.paths == expected);  // expert 0 never chosen, the gate not a stage
   CHECK(r.enters == callers * calls * expected.size());
   CHECK(r.exits == r.enters);

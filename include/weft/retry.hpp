@@ -301,7 +301,9 @@ class retry {
   /// so an observer hears of the model's stages once per attempt (a failed one ends in on_error).
   template <class Ctx>
   WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
-    return around(x, [&](const input_type& y) -> output_type { return detail::call_model(detail::unwrap(model_), y, ctx); });
+    return around(x, [&](const input_type& y) -> output_type {
+      return detail::call_model(detail::unwrap(model_), y, ctx);
+    });
   }
 
   /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.

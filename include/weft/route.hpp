@@ -29,8 +29,9 @@
 //   its given name; a weft::error raised inside gains that segment; other exceptions pass unchanged
 //   and the remaining experts do not run. Observed (weft/observe.hpp): each expert that runs is
 //   reported as stage "route[I]" (under par, from the thread it runs on); the gate, like a reducer,
-//   is not a stage and is not reported (its time is inside the route's own). weft::get<0>(r) is the gate and weft::get<1 + I>(r) expert I
-//   (get counts the stored models in order). Nothing is cached: a failed call changes no state.
+//   is not a stage and is not reported (its time is inside the route's own). weft::get<0>(r) is the
+//   gate and weft::get<1 + I>(r) expert I (get counts the stored models in order). Nothing is
+//   cached: a failed call changes no state.
 //   Judged when built: a gate or expert that is not a model, an input that cannot reach an expert, a
 //   gate output that is not a rank-1 floating-point tensor, a static gate width other than the number
 //   of experts, K above the number of experts, an expert output that is not a tensor or does not share
@@ -463,7 +464,8 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
                               const std::array<double, K>& w, const Ctx& ctx, std::index_sequence<J...>) const {
     if constexpr (!is_parallel<Policy>::value) {
       // braced initialisation runs the experts in order, most probable first
-      const ensemble_values<std::index_sequence<J...>, each_output<J>...> values{{call_expert<0>(chosen[J], x, ctx)}...};
+      const ensemble_values<std::index_sequence<J...>, each_output<J>...> values{
+          {call_expert<0>(chosen[J], x, ctx)}...};
       return reduce(values, chosen, p, w, std::index_sequence<J...>{});
     } else {
       std::array<std::optional<output_type>, K> results;

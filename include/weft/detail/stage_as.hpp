@@ -3,8 +3,9 @@
 //
 // Contract: invoke_stage_as<O>(stored, x, combinator, index[, ctx]) calls the stage as
 // invoke_stage_owned does (detail/combinator.hpp; ctx, default no_context, is the per-call context
-// handed on to it: an observing ctx reports the stage's call, the copy below not included) and returns its output as an O: as it is (in place) when its owning
-// type is O, else copied into a new O after a run-time extents check. A weft::error from that check
+// handed on to it: an observing ctx reports the stage's call, not the copy below) and returns its
+// output as an O: as it is (in place) when its owning type is O, else copied into a new O after a
+// run-time extents check. A weft::error from that check
 // gains "<combinator>[index]" as the stage's own errors do. Used by route (an expert's output) and
 // when (else_model's output). Costs nothing beyond the stage's call when the types agree; forced inline.
 #ifndef WEFT_DETAIL_STAGE_AS_HPP
