@@ -1,5 +1,6 @@
 // Tests for weft/observe.hpp: the order, paths and specs of the events on a nested pipeline (sequence,
-// ensemble, fan_out, fallback, named, shaped, an adapter, batched), on_error on the failing stage and
+// ensemble, fan_out, fallback, named, shaped, an adapter, batched; route, when and retry), on_error
+// on the failing stage and
 // its enclosing ones, an observer's exception passing through unchanged, timing_table's counts and
 // table, trace_json's structure (a small JSON checker, no library), and no_observer = the plain call.
 #include <weft/batched.hpp>
@@ -8,8 +9,11 @@
 #include <weft/fallback.hpp>
 #include <weft/fan_out.hpp>
 #include <weft/observe.hpp>
+#include <weft/retry.hpp>
+#include <weft/route.hpp>
 #include <weft/sequence.hpp>
 #include <weft/shaped.hpp>
+#include <weft/when.hpp>
 
 #include <doctest/doctest.h>
 
@@ -17,6 +21,7 @@
 #include <chrono>
 #include <cstddef>
 #include <exception>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -77,6 +82,30 @@ struct throwing_observer {
   std::exception_ptr thrown;
   void on_enter(const weft::stage_event& e) {
     if (e.path == at) std::rethrow_exception(thrown);
+  }
+};
+
+/// A gate giving fixed probabilities to three experts.
+struct gate3 {
+  using input_type = vec4;
+  using output_type = Eigen::Matrix<float, 3, 1>;
+  output_type p;
+  output_type operator()(const vec4&) const { return p; }
+};
+struct dyn_scale {  // scale with a dynamic output: a when or route copies it into a vec4
+  using input_type = vec4;
+  using output_type = Eigen::VectorXf;
+  float k = 1.0f;
+  Eigen::VectorXf operator()(const vec4& x) const { return k * x; }
+};
+/// Fails (std::runtime_error "busy") on every other call, the first included; else returns x.
+struct flaky {
+  using input_type = vec4;
+  using output_type = vec4;
+  int* calls;
+  vec4 operator()(const vec4& x) const {
+    if ((*calls)++ % 2 == 0) throw std::runtime_error("busy");
+    return x;
   }
 };
 
@@ -391,4 +420,118 @@ TEST_CASE("an observed model nests as a stage; an Eigen expression is accepted a
       "enter sequence[1] : f32[4] -> f32[4]", "exit sequence[1]",                  "exit ",
   };
   CHECK(outer_log.log == expected);
+}
+
+TEST_CASE("route (top1, top_k<2>), when (both branches) and retry: exact events, once per attempt") {
+  int flaky_calls = 0;
+  const auto first_positive = [](const vec4& x) { return x(0) > 0; };
+  const auto first_negative = [](const vec4& x) { return x(0) < 0; };
+  const auto p = weft::sequence(
+      weft::route(weft::top1, gate3{{0.1f, 0.7f, 0.2f}}, scale{1.0f}, weft::named("big", scale{2.0f}), scale{3.0f}),
+      weft::route(weft::top_k<2>, gate3{{0.5f, 0.1f, 0.4f}}, scale{1.0f}, scale{2.0f}, scale{3.0f}),
+      weft::when(first_positive, scale{2.0f}, scale{-1.0f}), weft::when(first_negative, scale{5.0f}, scale{0.5f}),
+      weft::retry(weft::sequence(flaky{&flaky_calls}, scale{1.0f}), weft::attempts(2)));
+  recorder r;
+  const auto o = weft::observe(p, r);
+  const vec4 y = o(ramp());
+  CHECK(flaky_calls == 2);  // the first attempt failed, the second answered
+  // top1: expert 1 (x2); top_k<2>: experts 0 and 2 weighted 5/9 and 4/9; when[0] (x2); when[1] (x0.5)
+  const vec4 reference = ramp() * 2.0f * (5.0f / 9.0f * 1.0f + 4.0f / 9.0f * 3.0f) * 2.0f * 0.5f;
+  CHECK(y.isApprox(reference));
+  CHECK(y.isApprox(p(ramp())));
+  CHECK(flaky_calls == 4);
+  const std::string s = "f32[4] -> f32[4]";
+  const std::vector<std::string> expected = {
+      "enter  : " + s,
+      "enter sequence[0] : " + s,
+      "enter sequence[0] > route[1] \"big\" : " + s,
+      "exit sequence[0] > route[1] \"big\"",
+      "exit sequence[0]",
+      "enter sequence[1] : " + s,
+      "enter sequence[1] > route[0] : " + s,  // most probable first
+      "exit sequence[1] > route[0]",
+      "enter sequence[1] > route[2] : " + s,
+      "exit sequence[1] > route[2]",
+      "exit sequence[1]",
+      "enter sequence[2] : " + s,
+      "enter sequence[2] > when[0] : " + s,
+      "exit sequence[2] > when[0]",
+      "exit sequence[2]",
+      "enter sequence[3] : " + s,
+      "enter sequence[3] > when[1] : " + s,
+      "exit sequence[3] > when[1]",
+      "exit sequence[3]",
+      "enter sequence[4] : " + s,  // the retry: no segment of its own
+      "enter sequence[4] > sequence[0] : " + s,
+      "error sequence[4] > sequence[0] : busy",  // attempt 1
+      "enter sequence[4] > sequence[0] : " + s,  // attempt 2
+      "exit sequence[4] > sequence[0]",
+      "enter sequence[4] > sequence[1] : " + s,
+      "exit sequence[4] > sequence[1]",
+      "exit sequence[4]",
+      "exit ",
+  };
+  CHECK(r.log == expected);
+}
+
+TEST_CASE("a route's gate error: no expert reported, on_error at the route's enclosing stages") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const auto p = weft::sequence(scale{2.0f}, weft::route(weft::top1, gate3{{0.1f, nan, 0.2f}}, scale{1.0f},
+                                                         scale{2.0f}, scale{3.0f}));
+  recorder r;
+  const auto o = weft::observe(p, r);
+  CHECK_THROWS_AS((void)o(ramp()), weft::gate_error);
+  const std::vector<std::string> expected = {
+      "enter  : f32[4] -> f32[4]",
+      "enter sequence[0] : f32[4] -> f32[4]",
+      "exit sequence[0]",
+      "enter sequence[1] : f32[4] -> f32[4]",
+      "error sequence[1] : weft at sequence[1] > route[gate]",
+      "error  : weft at sequence[1] > route[gate]",
+  };
+  CHECK(r.log == expected);
+}
+
+TEST_CASE("retry of a leaf model: one stage whose call spans every attempt; an observer's exception is not retried") {
+  int flaky_calls = 0;
+  const auto p = weft::sequence(scale{2.0f}, weft::retry(flaky{&flaky_calls}, weft::attempts(3)));
+  recorder r;
+  CHECK(weft::observe(p, r)(ramp()).isApprox(2 * ramp()));
+  CHECK(flaky_calls == 2);
+  const std::vector<std::string> expected = {
+      "enter  : f32[4] -> f32[4]",          "enter sequence[0] : f32[4] -> f32[4]", "exit sequence[0]",
+      "enter sequence[1] : f32[4] -> f32[4]", "exit sequence[1]",                  "exit ",
+  };
+  CHECK(r.log == expected);
+  const auto inner =
+      weft::sequence(scale{2.0f}, weft::retry(weft::sequence(scale{1.0f}, scale{1.0f}), weft::attempts(3)));
+  throwing_observer t{"sequence[1] > sequence[0]", std::make_exception_ptr(std::runtime_error("observer"))};
+  int entered = 0;
+  struct counting {
+    throwing_observer* t;
+    int* entered;
+    void on_enter(const weft::stage_event& e) {
+      if (e.path == t->at) ++*entered;
+      t->on_enter(e);
+    }
+  } c{&t, &entered};
+  CHECK_THROWS_WITH_AS((void)weft::observe(inner, c)(ramp()), "observer", std::runtime_error);
+  CHECK(entered == 1);  // not retried: the observer's exception is no attempt's
+}
+
+TEST_CASE("a when branch and a route expert whose output is copied into the combinator's type are reported") {
+  const auto p = weft::sequence(weft::when([](const vec4& x) { return x(0) < 0; }, scale{5.0f}, dyn_scale{0.5f}),
+                                weft::route(weft::top1, gate3{{0.1f, 0.7f, 0.2f}}, scale{1.0f}, dyn_scale{3.0f},
+                                            scale{2.0f}));
+  recorder r;
+  const auto o = weft::observe(p, r);
+  CHECK(o(ramp()).isApprox(1.5f * ramp()));
+  const std::string s = "f32[4] -> f32[4]", d = weft::signature<dyn_scale>();
+  const std::vector<std::string> expected = {
+      "enter  : " + s,          "enter sequence[0] : " + s, "enter sequence[0] > when[1] : " + d,
+      "exit sequence[0] > when[1]", "exit sequence[0]",     "enter sequence[1] : " + s,
+      "enter sequence[1] > route[1] : " + d, "exit sequence[1] > route[1]", "exit sequence[1]",
+      "exit ",
+  };
+  CHECK(r.log == expected);
 }

@@ -1,15 +1,18 @@
 // Tests for weft/observe.hpp under threads (built and run by the tsan preset too: WEFT_THREAD_TESTS):
-// par branches report from the threads they run on, the context travelling with each branch, and
+// par branches (ensemble's, a route's chosen experts) report from the threads they run on, the context
+// travelling with each branch, and
 // timing_table and trace_json take events from several callers at once.
 #include <weft/eigen.hpp>
 #include <weft/ensemble.hpp>
 #include <weft/execution.hpp>
 #include <weft/fan_out.hpp>
 #include <weft/observe.hpp>
+#include <weft/route.hpp>
 #include <weft/sequence.hpp>
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <mutex>
@@ -117,4 +120,34 @@ TEST_CASE("timing_table and trace_json under four callers of a par ensemble") {
   CHECK(occurrences(json, "\"name\":\"ensemble[2]\"") == callers * calls);
   CHECK(occurrences(json, "\"tid\":") == 4 * callers * calls);
   CHECK(occurrences(json, "\"tid\":2,") > 0);  // more than one thread reported
+}
+
+TEST_CASE("an observed route under par: the chosen experts report their paths, concurrently") {
+  struct gate3 {
+    using input_type = vec4;
+    using output_type = Eigen::Matrix<float, 3, 1>;
+    output_type operator()(const vec4&) const { return output_type(0.1f, 0.3f, 0.6f); }
+  };
+  const auto p = weft::route(weft::par, weft::top_k<2>, gate3{}, scale{1.0f}, scale{2.0f},
+                             weft::sequence(scale{1.0f}, scale{3.0f}));
+  thread_recorder r;
+  const auto o = weft::observe(p, r);
+  constexpr int callers = 3, calls = 10;
+  const vec4 x(1, 2, 3, 4);
+  const vec4 reference = p(x);
+  std::atomic<int> right{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < callers; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < calls; ++i) right += o(x).isApprox(reference) ? 1 : 0;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(right.load() == callers * calls);
+  CHECK(reference.isApprox((0.3f * 2.0f + 0.6f * 3.0f) / 0.9f * x));
+  const std::set<std::string> expected = {"", "route[1]", "route[2]", "route[2] > sequence[0]",
+                                          "route[2] > sequence[1]"};
+  CHECK(r.paths == expected);  // expert 0 never chosen, the gate not a stage
+  CHECK(r.enters == callers * calls * expected.size());
+  CHECK(r.exits == r.enters);
 }

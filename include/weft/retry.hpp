@@ -28,6 +28,8 @@
 //   effects: a write, a payment, a message sent). Retrying such a model fails to compile with
 //   "weft: retry: this model declares idempotent = false", naming it. The declaration counts on any
 //   model inside m: wrappers (weft::named, weft::shaped, any wrapper) and combinators' stages.
+//   Observed (weft/observe.hpp): retry adds no path segment; each attempt is one call of m, so m's
+//   stages are reported once per attempt (a failed attempt's with on_error, then the next one's).
 //   retry is a wrapper (weft/detail/wrapper.hpp): get, answered, describe, to_dot and strict see
 //   through it to m (answered(retry(fb), x) retries fb and reports the branch that answered);
 //   model_traits' name is m's. It declares m's input_shape() / output_shape() when m does.
@@ -292,6 +294,16 @@ class retry {
   /// m's answer on x, from the first attempt that does not throw; see the header comment.
   WEFT_INLINE output_type operator()(const input_type& x) const {
     return around(x, [this](const input_type& y) -> output_type { return detail::unwrap(model_)(y); });
+  }
+
+  /// operator()(x) handing per-call context ctx on to every attempt's call of the model
+  /// (detail/call_context.hpp): retry adds no path segment; each attempt is one call of the model,
+  /// so an observer hears of the model's stages once per attempt (a failed one ends in on_error).
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
+    return around(x, [&](const input_type& y) -> output_type {
+      return detail::call_model(detail::unwrap(model_), y, ctx);
+    });
   }
 
   /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.

@@ -27,8 +27,11 @@
 //   sequentially otherwise. Both give the same result, bit for bit (same order of summation).
 //   Paths: the gate is "route[gate]", expert I "route[I]" (numbered as the gate's outputs), each with
 //   its given name; a weft::error raised inside gains that segment; other exceptions pass unchanged
-//   and the remaining experts do not run. weft::get<0>(r) is the gate and weft::get<1 + I>(r) expert I
-//   (get counts the stored models in order). Nothing is cached: a failed call changes no state.
+//   and the remaining experts do not run. Observed (weft/observe.hpp): each expert that runs is
+//   reported as stage "route[I]" (under par, from the thread it runs on); the gate, like a reducer,
+//   is not a stage and is not reported (its time is inside the route's own). weft::get<0>(r) is the
+//   gate and weft::get<1 + I>(r) expert I (get counts the stored models in order). Nothing is
+//   cached: a failed call changes no state.
 //   Judged when built: a gate or expert that is not a model, an input that cannot reach an expert, a
 //   gate output that is not a rank-1 floating-point tensor, a static gate width other than the number
 //   of experts, K above the number of experts, an expert output that is not a tensor or does not share
@@ -351,11 +354,16 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
       : policy_(policy), gate_(std::forward<G>(gate)), boxes_(std::forward<A>(experts)...) {}
 
   /// Runs the gate, then the chosen experts; see the header comment.
-  WEFT_INLINE output_type operator()(const input_type& x) const {
+  WEFT_INLINE output_type operator()(const input_type& x) const { return call_in_context(x, no_context{}); }
+
+  /// operator()(x) with per-call context ctx handed to each chosen expert's call
+  /// (detail/call_context.hpp): an observer sees "route[I]" per expert that runs, not the gate.
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
     if constexpr (judgement::ok) {
       std::array<std::size_t, K> chosen;
       std::array<double, K> weights;
-      return run(x, chosen, weights);
+      return run(x, chosen, weights, ctx);
     } else {
       std::abort();  // unreachable: a mis-wired route failed to compile where it was built
     }
@@ -400,8 +408,11 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
     else return box_get<I - 1>(std::move(boxes_));
   }
 
-  /// The answer, with the chosen experts and their weights (weft::routed).
-  WEFT_INLINE output_type run(const input_type& x, std::array<std::size_t, K>& chosen, std::array<double, K>& weights) const {
+  /// The answer, with the chosen experts and their weights (weft::routed); ctx is handed to each
+  /// chosen expert's call.
+  template <class Ctx = no_context>
+  WEFT_INLINE output_type run(const input_type& x, std::array<std::size_t, K>& chosen, std::array<double, K>& weights,
+                              const Ctx& ctx = Ctx{}) const {
     check_branch_entries<Experts...>(experts(), x);
     const gate_output g = run_gate(x);
     const std::string_view gate_name = model_traits<Gate>::given_name(unwrap(gate_));
@@ -414,8 +425,8 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
     for (const double v : p) sum += v;
     if (!(sum > 0.0) || !std::isfinite(sum)) throw_zero_sum(chosen[0], K, sum, gate_name);
     for (std::size_t k = 0; k < K; ++k) weights[k] = p[k] / sum;
-    if constexpr (K == 1) return call_expert<0>(chosen[0], x);
-    else return mix(x, chosen, p, weights, std::make_index_sequence<K>{});
+    if constexpr (K == 1) return call_expert<0>(chosen[0], x, ctx);
+    else return mix(x, chosen, p, weights, ctx, std::make_index_sequence<K>{});
   }
 
  private:
@@ -437,32 +448,28 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
   }
 
   // Expert i's output as an output_type (returned in place: one prvalue down the chain).
-  template <std::size_t I>
-  WEFT_INLINE output_type call_expert(std::size_t i, const input_type& x) const {
+  template <std::size_t I, class Ctx>
+  WEFT_INLINE output_type call_expert(std::size_t i, const input_type& x, const Ctx& ctx) const {
     if constexpr (I + 1 < n) {
-      if (i != I) return call_expert<I + 1>(i, x);
+      if (i != I) return call_expert<I + 1>(i, x, ctx);
     }
-    return expert_output<I>(x);
-  }
-
-  template <std::size_t I>
-  WEFT_INLINE output_type expert_output(const input_type& x) const {
-    return invoke_stage_as<output_type>(box_get<I>(boxes_), x, combinator_name, I);
+    return invoke_stage_as<output_type>(box_get<I>(boxes_), x, combinator_name, I, ctx);
   }
 
   template <std::size_t>
   using each_output = output_type;
 
-  template <std::size_t... J>
+  template <class Ctx, std::size_t... J>
   WEFT_INLINE output_type mix(const input_type& x, const std::array<std::size_t, K>& chosen, const std::array<double, K>& p,
-                              const std::array<double, K>& w, std::index_sequence<J...>) const {
+                              const std::array<double, K>& w, const Ctx& ctx, std::index_sequence<J...>) const {
     if constexpr (!is_parallel<Policy>::value) {
       // braced initialisation runs the experts in order, most probable first
-      const ensemble_values<std::index_sequence<J...>, each_output<J>...> values{{call_expert<0>(chosen[J], x)}...};
+      const ensemble_values<std::index_sequence<J...>, each_output<J>...> values{
+          {call_expert<0>(chosen[J], x, ctx)}...};
       return reduce(values, chosen, p, w, std::index_sequence<J...>{});
     } else {
       std::array<std::optional<output_type>, K> results;
-      auto expert = [&](std::size_t k) { results[k].emplace(call_expert<0>(chosen[k], x)); };
+      auto expert = [&](std::size_t k) { results[k].emplace(call_expert<0>(chosen[k], x, ctx)); };
       run_branches<K>(policy_, expert);
       const ensemble_values<std::index_sequence<J...>, const each_output<J>&...> values{{*results[J]}...};
       return reduce(values, chosen, p, w, std::index_sequence<J...>{});

@@ -23,6 +23,8 @@
 //   raised in a branch gains that segment. The predicate's exceptions, and a branch's other
 //   exceptions, pass unchanged. weft::get<0>(w) is then_model, weft::get<1>(w) else_model,
 //   w.predicate() the predicate. Nothing is cached: a failed call changes no state.
+//   Observed (weft/observe.hpp): the branch that runs is reported as its stage ("when[0]" or
+//   "when[1]"); the predicate is not a stage and is not reported.
 //   Calls are const and thread-safe when the predicate's and the branches' calls are. Cost: one
 //   predicate call and one branch call; nothing allocated or copied beyond what the chosen branch and
 //   its bridges make (else_model's output of another type: one copy). weft's layers are forced inline.
@@ -129,11 +131,17 @@ class when {
   }
 
   /// then_model(x) when predicate(x) is true, else else_model(x); see the header comment.
-  WEFT_INLINE output_type operator()(const input_type& x) const {
+  WEFT_INLINE output_type operator()(const input_type& x) const { return call_in_context(x, detail::no_context{}); }
+
+  /// operator()(x) with per-call context ctx handed to the chosen branch's call
+  /// (detail/call_context.hpp): an observer sees "when[0]" or "when[1]", never the predicate.
+  template <class Ctx>
+  WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
     if constexpr (judgement::ok) {
       detail::check_branch_entries<Then, Else>(*this, x);
-      if (detail::unwrap(predicate_)(x)) return detail::invoke_stage_owned(detail::box_get<0>(boxes_), x, combinator_name, 0);
-      return detail::invoke_stage_as<output_type>(detail::box_get<1>(boxes_), x, combinator_name, 1);
+      if (detail::unwrap(predicate_)(x))
+        return detail::invoke_stage_owned(detail::box_get<0>(boxes_), x, combinator_name, 0, ctx);
+      return detail::invoke_stage_as<output_type>(detail::box_get<1>(boxes_), x, combinator_name, 1, ctx);
     } else {
       std::abort();  // unreachable: a mis-wired when failed to compile where it was built
     }
