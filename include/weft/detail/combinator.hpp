@@ -26,9 +26,12 @@
 //      stage: it gets no context; a combinator whose stage calls are too many to report one each
 //      (batched: per sample) reports one with ctx.observe_stage<M>(name, all_samples, ...) around
 //      them all, when Ctx::observing, and calls them with no context;
-//   4. a wrapper (detail/wrapper.hpp) defines call_in_context as call_inner(*this, x, [&](const auto&
-//      m, const auto& y) { return detail::call_model(m, y, ctx); }): it adds no segment.
-// With no_context, every `if constexpr (Ctx::observing)` branch is dropped: the code is as before.
+//   4. a wrapper (detail/wrapper.hpp) defines call_in_context doing its own work and then
+//      detail::call_model(inner, x', ctx) (see named_model, shaped_model): it adds no segment;
+//   5. keep the plain path's shape: with no_context every `if constexpr (Ctx::observing)` branch is
+//      dropped, but each extra function layer, even forced inline, changes the inliner's size
+//      estimates and with them whether the user's stages inline (a first version moved W4 by 2%):
+//      check `scripts/bench --only instr` (or objdump of the W calls) against main.
 #ifndef WEFT_DETAIL_COMBINATOR_HPP
 #define WEFT_DETAIL_COMBINATOR_HPP
 
