@@ -5,9 +5,11 @@
 //   weft::observe(m, obs) returns weft::observed_model<M, O>: a model with m's input_type and
 //   output_type whose call returns what m's call returns, and tells observer obs, held by reference
 //   (it must outlive the model), about every stage call of m, at any depth: the whole pipeline
-//   (path ""), then each stage of a sequence, fan_out, ensemble or fallback, inside named and shaped
-//   wrappers and nested combinators, adapters bound by `|` included; a batched stage's model is one
-//   stage "batched[*]" per call (one event per batch, not per sample). The events travel in a
+//   (path ""), then each stage of a sequence, fan_out, ensemble or fallback, the experts a route ran
+//   ("route[I]"), the branch a when chose, inside named, shaped and retry wrappers (retry adds no
+//   segment: its model's stages report once per attempt) and nested combinators, adapters bound by
+//   `|` included; a batched stage's model is one stage "batched[*]" per call (one event per batch,
+//   not per sample); a batcher is one stage (nothing inside its batch call). The events travel in a
 //   per-call context through the stage calls (detail/call_context.hpp); m is not rebuilt or copied
 //   per call.
 //   An observer is any object with one or more of
