@@ -87,17 +87,7 @@ struct adapter_into<softmax_t, In> {
     using S = scalar_t<In>;
     const auto v = rank1_of(x);
     fit_extents(out, vector_shape(v.size));
-    S* o = tensor_traits<out_t>::data(out);
-    if (v.size == 0) return;
-    S top = v[0];
-    for (std::ptrdiff_t i = 1; i < v.size; ++i)
-      if (v[i] > top) top = v[i];
-    S sum = 0;
-    for (std::ptrdiff_t i = 0; i < v.size; ++i) {
-      o[i] = std::exp(v[i] - top);
-      sum += o[i];
-    }
-    for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] /= sum;
+    softmax_sample(v, sample_slots<S>{tensor_traits<out_t>::data(out), 1});
   }
 };
 
@@ -105,23 +95,12 @@ template <class In>
 struct adapter_into<normalize_t, In> {
   static constexpr bool ok = static_rank1_v<In>;
   using out_t = normalize_t::output<In>;
-  /// normalize_t::apply's arithmetic and errors, in out (which the errors found before writing keep).
+  /// normalize_t::apply's arithmetic and errors, in out (resized first; a zero sum throws before any
+  /// element is written).
   WEFT_INLINE static void apply(const In& x, out_t& out) {
-    using S = scalar_t<In>;
     const auto v = rank1_of(x);
-    S sum = 0;
-    for (std::ptrdiff_t i = 0; i < v.size; ++i) sum += v[i];
-    int shift = 0;
-    if (!std::isfinite(sum)) [[unlikely]] shift = rescale_sum(v, sum);
-    if (sum == S(0)) throw_zero_sum<In>(v.size);
     fit_extents(out, vector_shape(v.size));
-    S* o = tensor_traits<out_t>::data(out);
-    if (shift == 0) [[likely]] {
-      for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = v[i] / sum;
-    } else {
-      for (std::ptrdiff_t i = 0; i < v.size; ++i) o[i] = std::ldexp(v[i], -shift) / sum;
-    }
-    if (!(std::fabs(sum) >= S(1)) && std::isfinite(sum)) [[unlikely]] check_quotients<In>(v, o, sum, shift);
+    normalize_sample(x, 0, v, sample_slots<scalar_t<In>>{tensor_traits<out_t>::data(out), 1});
   }
 };
 
