@@ -268,3 +268,211 @@ TEST_CASE("Eigen: no allocation beyond the output") {
         }) == 0);
   CHECK(eigen_mallocs == 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// xtensor batches: samples along axis 0.
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+using xbatch = xt::xtensor<float, 2>;
+using xindices = xt::xtensor<std::int64_t, 1>;
+
+/// Sample j of an xtensor batch, as its own rank-1 tensor.
+template <class B>
+xt::xtensor<typename B::value_type, 1> row(const B& b, std::size_t j) {
+  xt::xtensor<typename B::value_type, 1> r = xt::xtensor<typename B::value_type, 1>::from_shape({b.shape()[1]});
+  for (std::size_t i = 0; i < b.shape()[1]; ++i) r(i) = b(j, i);
+  return r;
+}
+
+/// out holds for each sample of `in` what A gives for that sample alone (out: a batch, or argmax's
+/// rank-1 answer).
+template <class A, class B, class Out>
+void check_per_sample_xt(const B& in, const Out& out) {
+  REQUIRE(out.shape()[0] == in.shape()[0]);
+  for (std::size_t j = 0; j < in.shape()[0]; ++j) {
+    const auto one = A::apply(row(in, j));
+    if constexpr (Out::rank == 1) {
+      CHECK(out(j) == one(0));
+    } else {
+      REQUIRE(out.shape()[1] == one.size());
+      for (std::size_t i = 0; i < one.size(); ++i) CHECK(same(out(j, i), one(i)));
+    }
+  }
+}
+
+template <class B>
+B xt_batch(std::size_t n, std::size_t size, bool with_nan = false) {
+  B b = B::from_shape({n, size});
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t i = 0; i < size; ++i)
+      b(j, i) = static_cast<float>((i * 7 + j * 3) % 8) - 4.0f + 0.25f * static_cast<float>(i);
+  if (with_nan) b(1, 1) = nan_f;
+  return b;
+}
+
+}  // namespace
+
+using xfixed = xt::xtensor_fixed<float, xt::xshape<3, 4>>;
+static_assert(weft::softmax_t::accepts<xbatch> && weft::argmax_t::accepts<xt::xtensor<int, 2>>);
+static_assert(weft::normalize_t::accepts<xt::xtensor<double, 2, xt::layout_type::column_major>>);
+static_assert(std::is_same_v<weft::softmax_t::output<xbatch>, xbatch>);
+static_assert(std::is_same_v<weft::normalize_t::output<xfixed>, xfixed>);
+static_assert(std::is_same_v<weft::argmax_t::output<xbatch>, xindices>);
+static_assert(std::is_same_v<weft::argmax_t::output<xfixed>, xt::xtensor_fixed<std::int64_t, xt::xshape<3>>>);
+static_assert(std::is_same_v<weft::argmax_t::output<weft::xt_view<const float, 2>>, xindices>);
+
+TEST_CASE("xtensor: softmax, normalize, argmax, check_finite on a batch equal them per row (axis 0)") {
+  SUBCASE("dynamic extents") {
+    const xbatch x = xt_batch<xbatch>(6, 5);
+    check_per_sample_xt<weft::softmax_t>(x, weft::softmax_t::apply(x));
+    check_per_sample_xt<weft::normalize_t>(x, weft::normalize_t::apply(x));
+    check_per_sample_xt<weft::argmax_t>(x, weft::argmax_t::apply(x));
+    check_per_sample_xt<weft::check_finite_t>(x, weft::check_finite_t::apply(x));
+  }
+  SUBCASE("static extents") {
+    const xfixed x = xt_batch<xfixed>(3, 4);
+    const xfixed s = weft::softmax_t::apply(x);
+    check_per_sample_xt<weft::softmax_t>(x, s);
+    for (std::size_t j = 0; j < 3; ++j) CHECK(s(j, 0) + s(j, 1) + s(j, 2) + s(j, 3) == doctest::Approx(1.0f));
+    check_per_sample_xt<weft::normalize_t>(x, weft::normalize_t::apply(x));
+    check_per_sample_xt<weft::argmax_t>(x, weft::argmax_t::apply(x));
+  }
+  SUBCASE("column-major layout and a view: still samples along axis 0") {
+    using colmajor = xt::xtensor<float, 2, xt::layout_type::column_major>;
+    const colmajor x = xt_batch<colmajor>(4, 3);
+    const xbatch plain = xt_batch<xbatch>(4, 3);
+    check_per_sample_xt<weft::softmax_t>(plain, weft::softmax_t::apply(x));
+    check_per_sample_xt<weft::argmax_t>(plain, weft::argmax_t::apply(x));
+    const auto view = xt::adapt(static_cast<const float*>(plain.data()), plain.size(), xt::no_ownership(),
+                                std::array<std::size_t, 2>{4, 3});
+    check_per_sample_xt<weft::normalize_t>(plain, weft::normalize_t::apply(view));
+  }
+}
+
+TEST_CASE("xtensor: NaN stays in its sample; errors name the sample; an empty batch is empty") {
+  const xbatch x = xt_batch<xbatch>(3, 4, true);
+  const xbatch s = weft::softmax_t::apply(x);
+  check_per_sample_xt<weft::softmax_t>(x, s);
+  CHECK(std::isnan(s(1, 0)));
+  CHECK(!std::isnan(s(0, 0)));
+  CHECK(!std::isnan(s(2, 3)));
+  CHECK(weft::argmax_t::apply(x)(1) == 1);
+  try {
+    (void)weft::check_finite_t::apply(x);
+    FAIL("no non_finite_error");
+  } catch (const weft::non_finite_error& e) {
+    CHECK(e.index() == 1);
+    CHECK(std::string(e.what()) ==
+          "weft: non_finite_error: non-finite value at flat index 1 of f32[4] (sample 1 of f32[3,4])");
+  }
+  try {
+    (void)weft::argmax_t::apply(xbatch::from_shape({3, 0}));
+    FAIL("no shape_error");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.expected() == "a non-empty f32[?] per sample");
+    CHECK(e.actual() == "f32[3,0]");
+  }
+  const xbatch none = xbatch::from_shape({0, 4});
+  CHECK(weft::softmax_t::apply(none).shape()[0] == 0);
+  CHECK(weft::normalize_t::apply(none).shape()[0] == 0);
+  CHECK(weft::check_finite_t::apply(none).shape()[0] == 0);
+  CHECK(weft::argmax_t::apply(none).size() == 0);
+}
+
+TEST_CASE("xtensor: no allocation beyond the output") {
+  const xbatch x = xt_batch<xbatch>(32, 10);
+  CHECK(allocations_during(1, [&] { (void)weft::softmax_t::apply(x); }) == 1);
+  CHECK(allocations_during(1, [&] { (void)weft::normalize_t::apply(x); }) == 1);
+  CHECK(allocations_during(1, [&] { (void)weft::argmax_t::apply(x); }) == 1);
+  CHECK(allocations_during(1, [&] { (void)weft::check_finite_t::apply(x); }) == 1);
+  const xfixed fixed = xt_batch<xfixed>(3, 4);
+  CHECK(allocations_during(1, [&] {
+          (void)weft::softmax_t::apply(fixed);
+          (void)weft::normalize_t::apply(fixed);
+          (void)weft::argmax_t::apply(fixed);
+          (void)weft::check_finite_t::apply(fixed);
+        }) == 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// concat of batches: sample by sample (Eigen: rows stacked; xtensor: along axis 1).
+// ---------------------------------------------------------------------------------------------
+
+using batch2 = Eigen::Matrix<float, 2, Eigen::Dynamic>;
+using batch3 = Eigen::Matrix<float, 3, Eigen::Dynamic>;
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<batch2, batch3>>, Eigen::Matrix<float, 5, Eigen::Dynamic>>);
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<batch2, Eigen::MatrixXf>>, Eigen::MatrixXf>);
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<Eigen::Matrix<float, 2, 4>, batch3>>,
+                             Eigen::Matrix<float, 5, 4>>);  // the static batch count is kept
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<xbatch, batch3>>, xbatch>);
+static_assert(std::is_same_v<weft::concat_t::output<std::tuple<xfixed, xt::xtensor_fixed<float, xt::xshape<3, 2>>>>,
+                             xt::xtensor_fixed<float, xt::xshape<3, 6>>>);
+static_assert(weft::concat_t::accepts<std::tuple<batch2, xbatch, Eigen::MatrixXf>>);
+static_assert(!weft::concat_t::accepts<std::tuple<batch2, vec4>>);  // a sample among batches
+static_assert(weft::detail::concat_judgement<std::tuple<batch2, vec4>>::problem == 2);
+static_assert(weft::detail::concat_judgement<std::tuple<vec4, batch2>>::problem == 2);  // a batch among samples
+static_assert(weft::detail::concat_judgement<std::tuple<batch2, row_batch>>::problem == 4);
+static_assert(weft::detail::concat_judgement<std::tuple<row_batch, batch2>>::problem == 4);
+static_assert(std::is_same_v<weft::concat_t::diagnostic<sequence_stage<1>, std::tuple<batch2, row_batch>>,
+                             weft::detail::adapter_row_major_batch<sequence_stage<1>, weft::detail::concat_part<1>,
+                                                                   weft::f32<4, -1>>>);
+// static batch counts that differ: diagnosed at compile time, naming the part and both specs
+using count_mismatch = std::tuple<Eigen::Matrix<float, 2, 4>, batch2, Eigen::Matrix<float, 3, 5>>;
+static_assert(weft::detail::concat_judgement<count_mismatch>::problem == 5);
+static_assert(std::is_same_v<weft::concat_t::diagnostic<sequence_stage<1>, count_mismatch>,
+                             weft::detail::concat_batch_count_mismatch<sequence_stage<1>, weft::detail::concat_part<2>,
+                                                                       weft::col_major<weft::f32<2, 4>>,
+                                                                       weft::col_major<weft::f32<3, 5>>>>);
+
+TEST_CASE("concat of Eigen batches stacks rows: each sample is the concat of the parts' samples") {
+  const batch2 a = eigen_batch<batch2>(2, 5);
+  const Eigen::MatrixXf b = eigen_batch<Eigen::MatrixXf>(3, 5);
+  const xbatch c = xt_batch<xbatch>(5, 4);  // another backend: samples along axis 0
+  const Eigen::MatrixXf y = weft::concat_t::apply(std::tuple<batch2, Eigen::MatrixXf, xbatch>(a, b, c));
+  REQUIRE(y.rows() == 9);
+  REQUIRE(y.cols() == 5);
+  for (Eigen::Index j = 0; j < 5; ++j) {
+    const Eigen::VectorXf one = weft::concat_t::apply(
+        std::tuple<Eigen::Vector2f, Eigen::VectorXf, xt::xtensor<float, 1>>(a.col(j), b.col(j), row(c, j)));
+    CHECK(y.col(j) == one);
+  }
+  const Eigen::Matrix<float, 5, Eigen::Dynamic> none = weft::concat_t::apply(std::tuple<batch2, batch3>(batch2(2, 0), batch3(3, 0)));
+  CHECK(none.cols() == 0);
+}
+
+TEST_CASE("concat of xtensor batches joins along axis 1") {
+  const xbatch a = xt_batch<xbatch>(3, 2);
+  const xfixed b = xt_batch<xfixed>(3, 4);
+  const batch2 c = eigen_batch<batch2>(2, 3);
+  const xbatch y = weft::concat_t::apply(std::tuple<xbatch, xfixed, batch2>(a, b, c));
+  REQUIRE(y.shape()[0] == 3);
+  REQUIRE(y.shape()[1] == 8);
+  for (std::size_t j = 0; j < 3; ++j) {
+    const xt::xtensor<float, 1> one = weft::concat_t::apply(
+        std::tuple<xt::xtensor<float, 1>, xt::xtensor<float, 1>, Eigen::Vector2f>(row(a, j), row(b, j), column(c, j)));
+    for (std::size_t i = 0; i < 8; ++i) CHECK(y(j, i) == one(i));
+  }
+}
+
+TEST_CASE("concat of batches: counts that differ at run time are a shape_error naming the stage") {
+  using weft::operator|;
+  const auto top = weft::fn<batch4, batch2>([](const batch4& x) -> batch2 { return x.topRows<2>(); });
+  const auto short_bottom =  // drops the last sample: a count that differs, known only at run time
+      weft::fn<batch4, batch3>([](const batch4& x) -> batch3 { return x.bottomRows<3>().leftCols(x.cols() - 1); });
+  auto p = pass<batch4>{} | weft::fan_out(top, short_bottom) | weft::concat;
+  try {
+    (void)p(eigen_batch<batch4>(4, 3));
+    FAIL("no shape_error");
+  } catch (const weft::shape_error& e) {
+    CHECK(e.path_text() == "sequence[2]");
+    CHECK(e.expected() == "f32[3,3] (concat part 1: as many samples as part 0)");
+    CHECK(e.actual() == "f32[3,2]");
+  }
+  const batch2 a = eigen_batch<batch2>(2, 4);
+  const batch3 b = eigen_batch<batch3>(3, 4);
+  eigen_mallocs = 0;
+  CHECK(allocations_during(1, [&] { (void)weft::concat_t::apply(std::tuple<const batch2&, const batch3&>(a, b)); }) == 0);
+  CHECK(eigen_mallocs == 1);
+}

@@ -237,30 +237,30 @@ constexpr int sample_problem() noexcept {
 }
 
 template <int Problem>
-struct rank1_diagnostic_select {
+struct sample_diagnostic_select {
   template <class W, class A, class In> using type = no_diagnostic;
 };
 template <>
-struct rank1_diagnostic_select<1> {
+struct sample_diagnostic_select<1> {
   template <class W, class A, class In> using type = not_a_tensor<W, In>;
 };
 template <>
-struct rank1_diagnostic_select<2> {
+struct sample_diagnostic_select<2> {
   template <class W, class A, class In> using type = adapter_needs_rank1<W, A, spec_t<In>>;
 };
 template <>
-struct rank1_diagnostic_select<3> {
+struct sample_diagnostic_select<3> {
   template <class W, class A, class In> using type = adapter_needs_floating_point<W, A, spec_t<In>>;
 };
 template <>
-struct rank1_diagnostic_select<4> {
+struct sample_diagnostic_select<4> {
   template <class W, class A, class In> using type = adapter_row_major_batch<W, A, spec_t<In>>;
 };
 
 /// The diagnostic for adapter A rejecting In at Where (no_diagnostic when it accepts In).
 template <class Where, class A, class In, bool Floating, bool AnyRank = false>
 using sample_diagnostic =
-    typename rank1_diagnostic_select<sample_problem<In, Floating, AnyRank>()>::template type<Where, A, In>;
+    typename sample_diagnostic_select<sample_problem<In, Floating, AnyRank>()>::template type<Where, A, In>;
 
 /// argmax's output for In: one std::int64_t per sample, in a rank-1 tensor of In's backend (Eigen:
 /// a row, 1 x B, for a batch of B samples; one element for a lone sample).
@@ -295,11 +295,13 @@ struct concat_t {
   template <class In>
   static constexpr bool accepts = detail::concat_judgement<In>::problem == 0;
   /// A rank-1 owning tensor of the first part's backend; extent the sum of the parts' (dyn if any is).
+  /// For batches, a batch of the first part's backend: sample extent the sum, the parts' batch count.
   template <class In>
   using output = typename detail::concat_output<In>::type;
   template <class Where, class In>
   using diagnostic = typename detail::concat_judgement<In>::template diagnostic<Where, In>;
-  /// Copies every part in order; allocates only when the sum is dynamic. Never throws for fixed parts.
+  /// Copies every part in order (sample by sample for batches); allocates only when the output's
+  /// extents are dynamic. Never throws for fixed parts; batch counts that differ throw shape_error.
   template <class In>
   WEFT_INLINE static output<In> apply(const In& parts);
 };
@@ -526,6 +528,33 @@ struct concat_diagnostic_select<3> {
   using type = concat_scalar_mismatch<W, concat_part<Part>, spec_t<std::tuple_element_t<0, In>>,
                                       spec_t<std::tuple_element_t<Part, In>>>;
 };
+template <>
+struct concat_diagnostic_select<4> {
+  template <class W, class In, std::size_t Part>
+  using type = adapter_row_major_batch<W, concat_part<Part>, spec_t<std::tuple_element_t<Part, In>>>;
+};
+template <>
+struct concat_diagnostic_select<5> {
+  template <class W, class In, std::size_t Part>
+  using type = concat_batch_count_mismatch<W, concat_part<Part>, spec_t<std::tuple_element_t<0, In>>,
+                                           spec_t<std::tuple_element_t<Part, In>>>;
+};
+
+/// The static batch count of a batch type (dyn when known only at run time, or for a non-batch).
+template <class T>
+constexpr std::ptrdiff_t static_batch_count() noexcept {
+  if constexpr (sample_batch<T>) return batch_extent_v<T>;
+  else return dyn;
+}
+
+/// The batch count shared by the static counts of T... (dyn when none has one; the first one found
+/// when they differ, which concat_judgement diagnoses).
+template <class... T>
+constexpr std::ptrdiff_t shared_batch_count() noexcept {
+  std::ptrdiff_t found = dyn;
+  ((found = found != dyn ? found : static_batch_count<T>()), ...);
+  return found;
+}
 
 template <class In>
 struct concat_judgement {
@@ -539,11 +568,28 @@ template <class... T>
   requires(sizeof...(T) > 0)
 struct concat_judgement<std::tuple<T...>> {
   static constexpr std::size_t n = sizeof...(T);
+  /// Parts are samples (rank 1) or batches, as the first part is.
+  static constexpr bool batches = sample_batch<nth_t<0, T...>>;
   static constexpr std::size_t bad_rank = [] {
-    constexpr bool ok[] = {is_rank1_tensor<T>()...};
+    constexpr bool ok[] = {(batches ? sample_batch<T> : is_rank1_tensor<T>())...};
     std::size_t i = 0;
     while (i < n && ok[i]) ++i;
     return i;
+  }();
+  static constexpr bool row_major = [] {
+    if constexpr (bad_rank < n) return row_major_eigen_batch<nth_t<bad_rank, T...>> && (batches || bad_rank == 0);
+    else return false;
+  }();
+  static constexpr std::size_t bad_count = [] {
+    if constexpr (!batches || bad_rank < n) {
+      return n;
+    } else {
+      constexpr std::ptrdiff_t shared = shared_batch_count<T...>();
+      constexpr bool ok[] = {(static_batch_count<T>() == dyn || static_batch_count<T>() == shared)...};
+      std::size_t i = 0;
+      while (i < n && ok[i]) ++i;
+      return i;
+    }
   }();
   static constexpr std::size_t bad_scalar = [] {
     if constexpr (bad_rank < n) {
@@ -555,8 +601,8 @@ struct concat_judgement<std::tuple<T...>> {
       return i;
     }
   }();
-  static constexpr int problem = bad_rank < n ? 2 : bad_scalar < n ? 3 : 0;
-  static constexpr std::size_t part = bad_rank < n ? bad_rank : bad_scalar < n ? bad_scalar : 0;
+  static constexpr int problem = bad_rank < n ? (row_major ? 4 : 2) : bad_scalar < n ? 3 : bad_count < n ? 5 : 0;
+  static constexpr std::size_t part = bad_rank < n ? bad_rank : bad_scalar < n ? bad_scalar : bad_count < n ? bad_count : 0;
   template <class Where, class I>
   using diagnostic = typename concat_diagnostic_select<problem>::template type<Where, I, part>;
 };
@@ -567,6 +613,21 @@ struct concat_output<std::tuple<T...>> {
   static constexpr std::ptrdiff_t total = ((extent0_v<T> == dyn) || ...) ? dyn : (extent0_v<T> + ...);
   using type = typename tensor_traits<std::remove_cvref_t<first>>::template rebind<scalar_t<first>, extents<total>,
                                                                                    layout::none>;
+};
+
+/// concat of batches: a batch of the first part's backend, sample extent the sum of the parts'.
+template <class... T>
+  requires(sample_batch<nth_t<0, T...>>)
+struct concat_output<std::tuple<T...>> {
+  using first = nth_t<0, T...>;
+  using tr = tensor_traits<std::remove_cvref_t<first>>;
+  static constexpr std::ptrdiff_t total =
+      ((sample_extent_v<T> == dyn) || ...) ? dyn : (sample_extent_v<T> + ...);
+  static constexpr std::ptrdiff_t count = shared_batch_count<T...>();
+  static constexpr bool eigen = tr::backend == backend::eigen;
+  using type = typename tr::template rebind<scalar_t<first>,
+                                            std::conditional_t<eigen, extents<total, count>, extents<count, total>>,
+                                            eigen ? layout::col_major : layout::row_major>;
 };
 
 /// Elements in a rank-1 part: its static extent, else its run-time one.
@@ -587,11 +648,58 @@ WEFT_INLINE Out concat_parts(const In& parts, std::index_sequence<I...>) {
   return out;
 }
 
+/// Throws unless part k of a concat of batches holds `count` samples (part 0's count).
+template <std::size_t K, class T>
+WEFT_INLINE void check_batch_count(const T& part, std::ptrdiff_t count) {
+  const shape d = tensor_traits<T>::extents_of(part);
+  const std::ptrdiff_t size = d[tensor_traits<T>::backend == backend::eigen ? 0 : 1];
+  if (d == batch_shape<T>(count, size)) [[likely]] return;
+  throw shape_error(actual_spec_name<T>(batch_shape<T>(count, size)) + " (concat part " + std::to_string(K) +
+                        ": as many samples as part 0)",
+                    actual_spec_name<T>(d));
+}
+
+/// Copies every sample of batch part p into elements [offset, offset + p's sample size) of the
+/// samples of `out`; returns the next offset.
+template <class T, class O>
+WEFT_INLINE std::ptrdiff_t copy_samples(const T& p, const O& out, std::ptrdiff_t offset) {
+  const auto in = samples_of(p);
+  for (std::ptrdiff_t j = 0; j < in.count; ++j) {
+    const auto from = in.sample(j);
+    const auto to = out.slots(j);
+    for (std::ptrdiff_t i = 0; i < in.size; ++i) to[offset + i] = from[i];
+  }
+  return offset + in.size;
+}
+
+/// Sample size of a batch part: its static one, else its run-time one.
+template <class T>
+WEFT_INLINE std::ptrdiff_t sample_size(const T& p) {
+  if constexpr (sample_extent_v<T> != dyn) return (void)p, sample_extent_v<T>;
+  else return tensor_traits<T>::extents_of(p)[tensor_traits<T>::backend == backend::eigen ? 0 : 1];
+}
+
+template <class Out, class In, std::size_t... I>
+WEFT_INLINE Out concat_batches(const In& parts, std::index_sequence<I...>) {
+  using to = tensor_traits<Out>;
+  const std::ptrdiff_t count = samples_of(std::get<0>(parts)).count;
+  (check_batch_count<I>(std::get<I>(parts), count), ...);
+  constexpr std::ptrdiff_t total = sample_extent_v<Out>;
+  const std::ptrdiff_t size = total != dyn ? total : (sample_size(std::get<I>(parts)) + ...);
+  Out out = to::make(batch_shape<Out>(count, size));
+  const auto slots = writable_samples_of(out);
+  std::ptrdiff_t offset = 0;
+  ((offset = copy_samples(std::get<I>(parts), slots, offset)), ...);
+  return out;
+}
+
 }  // namespace detail
 
 template <class In>
 WEFT_INLINE concat_t::output<In> concat_t::apply(const In& parts) {
-  return detail::concat_parts<output<In>>(parts, std::make_index_sequence<std::tuple_size_v<In>>{});
+  constexpr auto parts_index = std::make_index_sequence<std::tuple_size_v<In>>{};
+  if constexpr (detail::concat_judgement<In>::batches) return detail::concat_batches<output<In>>(parts, parts_index);
+  else return detail::concat_parts<output<In>>(parts, parts_index);
 }
 
 template <class In>
