@@ -102,9 +102,9 @@ struct stage_batch<S, B> {
 };
 
 /// Adapter A, bound to a sample In (a static-rank tensor; concat: a tuple), runs a batch B: 0 it
-/// does not; 1 A accepts B and answers the batch of what it answers for one sample; 2 A answers each
-/// sample's elements in order in another form (argmax of an xtensor batch: a rank-1 tensor, not
-/// [N, 1]), copied into that batch.
+/// does not; 1 A accepts B and answers the batch of what it answers for one sample; 2 A answers one
+/// element per sample as a rank-1 tensor where the batch of its one-element sample output has
+/// another form (argmax of an xtensor batch: [N], not [N, 1]), copied into that batch.
 template <class A, class In, class B>
 constexpr int adapter_batch_form() noexcept {
   if constexpr (!per_sample_adapter<A>) {
@@ -121,8 +121,8 @@ constexpr int adapter_batch_form() noexcept {
     using answer = typename A::template output<B>;
     if constexpr (!tensor<batch_t<per_sample>>) return 0;
     else if constexpr (std::is_same_v<answer, batch_t<per_sample>>) return 1;
-    else if constexpr (std::is_same_v<scalar_t<answer>, scalar_t<per_sample>> && fully_static_v<per_sample>) return 2;
-    else return 0;
+    else if constexpr (!fully_static_v<per_sample> || !std::is_same_v<scalar_t<answer>, scalar_t<per_sample>>) return 0;
+    else return tensor_traits<per_sample>::extents_type::size == 1 && rank_v<answer> == 1 ? 2 : 0;
   }
 }
 
