@@ -12,9 +12,7 @@
 //   - an adapter that works along the sample axis (cast, identity, check_finite, softmax, argmax,
 //     normalize; concat after such a fan_out) bound to a static-rank input (concat: a tuple), when it
 //     accepts B and answers the batch of its per-sample output (weft/adapters.hpp reads batches;
-//     argmax of an xtensor batch answers a rank-1 tensor, copied into the [N, 1] batch);
-//   - concat after such a fan_out, while concat does not read a tuple of batches itself: each
-//     sample's parts joined in branch order (concat_batches).
+//     argmax of an xtensor batch answers a rank-1 tensor, copied into the [N, 1] batch).
 // A batch crosses no backend on the way (an Eigen batch is [F, N], an xtensor one [N, F]: the same
 // memory but other extents), so such a link makes its combinator not batch-native.
 // call_stage_batch(stored, b, combinator, index) runs one stage on b: the stage's declared
@@ -25,7 +23,6 @@
 #ifndef WEFT_DETAIL_BATCH_NATIVE_HPP
 #define WEFT_DETAIL_BATCH_NATIVE_HPP
 
-#include <algorithm>
 #include <cstddef>
 #include <string_view>
 #include <tuple>
@@ -78,20 +75,8 @@ concept batch_fans_out = tensor<input_t<S>> && requires(const S& s, const batch_
 };
 
 /// How a stage runs a batch: not at all, as a batch-native model, as a fan_out, as an adapter (its
-/// answer as it is, or copied into the batch type), as concat of batches.
-enum class batch_step { none, model, fan_out, adapter, adapter_copied, concat };
-
-/// concat over the tuple B of batches of In's parts: every part a tensor, the joined sample batchable.
-template <class In, class B>
-constexpr bool concat_joins_batches() noexcept {
-  if constexpr (!concat_t::accepts<In>) {
-    return false;
-  } else {
-    return []<class... P>(std::type_identity<std::tuple<P...>>) {
-      return (tensor<P> && ...) && tensor<batch_t<concat_t::output<In>>>;
-    }(std::type_identity<B>{});
-  }
-}
+/// answer as it is, or copied into the batch type).
+enum class batch_step { none, model, fan_out, adapter, adapter_copied };
 
 template <class S, class B>
 struct stage_batch {
@@ -117,16 +102,16 @@ struct stage_batch<S, B> {
 };
 
 /// Adapter A, bound to a sample In (a static-rank tensor; concat: a tuple), runs a batch B: 0 it
-/// does not; 1 A accepts B and answers the batch of what it answers for one sample; 2 A answers each
-/// sample's elements in order in another form (argmax of an xtensor batch: a rank-1 tensor, not
-/// [N, 1]), copied into that batch; 3 concat over a tuple of batches that concat does not read.
+/// does not; 1 A accepts B and answers the batch of what it answers for one sample; 2 A answers one
+/// element per sample as a rank-1 tensor where the batch of its one-element sample output has
+/// another form (argmax of an xtensor batch: [N], not [N, 1]), copied into that batch.
 template <class A, class In, class B>
 constexpr int adapter_batch_form() noexcept {
   if constexpr (!per_sample_adapter<A>) {
     return 0;
   } else if constexpr (is_std_tuple<In>::value && is_std_tuple<B>::value) {
     if constexpr (A::template accepts<B>) return std::is_same_v<typename A::template output<B>, batch_t<typename A::template output<In>>> ? 1 : 0;
-    else return concat_joins_batches<In, B>() ? 3 : 0;
+    else return 0;
   } else if constexpr (!(tensor<In> && tensor<B>)) {
     return 0;
   } else if constexpr (rank_v<In> == dyn || !A::template accepts<B>) {  // an xt::xarray sample: no batch rank
@@ -136,8 +121,8 @@ constexpr int adapter_batch_form() noexcept {
     using answer = typename A::template output<B>;
     if constexpr (!tensor<batch_t<per_sample>>) return 0;
     else if constexpr (std::is_same_v<answer, batch_t<per_sample>>) return 1;
-    else if constexpr (std::is_same_v<scalar_t<answer>, scalar_t<per_sample>> && fully_static_v<per_sample>) return 2;
-    else return 0;
+    else if constexpr (!fully_static_v<per_sample> || !std::is_same_v<scalar_t<answer>, scalar_t<per_sample>>) return 0;
+    else return tensor_traits<per_sample>::extents_type::size == 1 && rank_v<answer> == 1 ? 2 : 0;
   }
 }
 
@@ -145,7 +130,7 @@ template <class A, class In, class B>
   requires(adapter_batch_form<A, In, B>() != 0)
 struct stage_batch<adapter_stage<A, In>, B> {
   static constexpr int form = adapter_batch_form<A, In, B>();
-  static constexpr batch_step kind = form == 1 ? batch_step::adapter : form == 2 ? batch_step::adapter_copied : batch_step::concat;
+  static constexpr batch_step kind = form == 1 ? batch_step::adapter : batch_step::adapter_copied;
   static constexpr bool ok = true;
   using type = std::conditional_t<form == 1, typename A::template output<B>, batch_t<typename A::template output<In>>>;
 };
@@ -192,26 +177,6 @@ WEFT_INLINE void check_batch_answer(const Batch& y, std::ptrdiff_t count) {
 template <class S> struct adapter_of { using type = void; };
 template <class A, class In> struct adapter_of<adapter_stage<A, In>> { using type = A; };
 
-/// Each sample's parts (batches of rank-1 samples), joined in order into one batch of type Out.
-template <class Out, class... P>
-Out concat_batches(const std::tuple<P...>& parts) {
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    const batch_geometry g[] = {geometry_of(std::get<I>(parts))...};
-    const std::ptrdiff_t width[] = {g[I].sample_ext.element_count()...};
-    const std::ptrdiff_t count = g[0].count;
-    shape sample;
-    sample.resize(1);
-    sample[0] = (width[I] + ...);
-    using to = tensor_traits<Out>;
-    Out out = to::make(batch_dims<Out>(count, sample));
-    auto* dst = to::data(out);
-    const typename to::scalar_type* src[] = {tensor_traits<P>::data(std::get<I>(parts))...};
-    for (std::ptrdiff_t j = 0; j < count; ++j)
-      for (std::size_t k = 0; k < sizeof...(P); ++k) dst = std::copy_n(src[k] + j * width[k], width[k], dst);
-    return out;
-  }(std::index_sequence_for<P...>{});
-}
-
 /// An adapter's answer y for a batch of `count` samples, its elements copied in order into Out.
 template <class Out, class Per, class Y>
 Out copied_batch(const Y& y, std::ptrdiff_t count) {
@@ -234,8 +199,6 @@ WEFT_INLINE typename stage_batch<unwrap_t<Stored>, B>::type call_stage_batch(con
       return A::apply(b);
     } else if constexpr (step::kind == batch_step::adapter_copied) {
       return copied_batch<typename step::type, output_t<S>>(A::apply(b), geometry_of(b).count);
-    } else if constexpr (step::kind == batch_step::concat) {
-      return concat_batches<typename step::type>(b);
     } else {
       const bridge<const B, batch_t<input_t<S>>> arg(b);
       check_batch_entry(m, arg.get());
