@@ -162,11 +162,13 @@ class sequence {
   /// `left | r` (operator|): left's stages (moved from an rvalue), then r. Left's links were judged
   /// when it was built and operator| judged the new one; only the new link's shapes are checked here.
   template <class... L, class R>
-  sequence(detail::appending_t, sequence<L...>&& left, R&& r) : boxes_(detail::appending, std::move(left.boxes_), std::forward<R>(r)) {
+  sequence(detail::appending_t, sequence<L...>&& left, R&& r)
+      : boxes_(detail::appending, std::move(left.boxes_), std::forward<R>(r)) {
     check_link<n - 1>();
   }
   template <class... L, class R>
-  sequence(detail::appending_t, const sequence<L...>& left, R&& r) : boxes_(detail::appending, left.boxes_, std::forward<R>(r)) {
+  sequence(detail::appending_t, const sequence<L...>& left, R&& r)
+      : boxes_(detail::appending, left.boxes_, std::forward<R>(r)) {
     check_link<n - 1>();
   }
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSL-1.0
 // weft/detail/stages.hpp - internal: storage of a combinator's stages, and pipeline placeholders.
 //
-// Contract: stage_boxes<index_sequence<I...>, M...> (and a sequence's stage_chain_of<M...>) stores one M per index; empty models take no
-// space ([[no_unique_address]]; two empty stages of one type need distinct addresses, so each
-// such repeat may add a byte). box_get<I>(boxes) returns the stored object itself (a
-// std::reference_wrapper when the stage was given as std::ref(m)).
+// Contract: stage_boxes<index_sequence<I...>, M...> (and a sequence's stage_chain_of<M...>)
+// stores one M per index; empty models take no space ([[no_unique_address]]; two empty stages of
+// one type need distinct addresses, so each such repeat may add a byte). box_get<I>(boxes)
+// returns the stored object itself (a std::reference_wrapper when the stage was given as std::ref(m)).
 #ifndef WEFT_DETAIL_STAGES_HPP
 #define WEFT_DETAIL_STAGES_HPP
 
@@ -71,7 +71,8 @@ struct stage_chain : Prev, stage_box<Prev::size, M> {
       : Prev(from_args, args), stage_box<Prev::size, M>{stage_arg<Prev::size>(args)} {}
   /// Prev's stages as they are (moved from an rvalue), then m.
   template <class P, class A>
-  stage_chain(appending_t, P&& prev, A&& m) : Prev(std::forward<P>(prev)), stage_box<Prev::size, M>{std::forward<A>(m)} {}
+  stage_chain(appending_t, P&& prev, A&& m)
+      : Prev(std::forward<P>(prev)), stage_box<Prev::size, M>{std::forward<A>(m)} {}
 };
 
 template <class Chain>
