@@ -122,6 +122,11 @@ class sequence {
   // Judged on demand (by a call, or the constructor that judges every link), not with the class: a
   // chain `a | b | ...` builds a sequence per stage, and judging each whole again would cost N^2.
   static constexpr bool well_formed() noexcept { return detail::sequence_ok<Stages...>(); }
+  // call_batch's condition, behind a function for the same reason: clang++ 14 instantiates the
+  // classes a member's requires-clause names with the class, a function's body only when called.
+  static constexpr bool runs_batches() noexcept {
+    return detail::sequence_batch_native<batch_t<input_type>, batch_t<output_type>, Stages...>;
+  }
 
  public:
   /// The first stage's input type.
@@ -136,7 +141,8 @@ class sequence {
   /// Stores the stages (moved from rvalues) and judges every connection at compile time.
   template <class... A>
     requires(sizeof...(A) == sizeof...(Stages) && (std::is_constructible_v<Stages, A &&> && ...))
-  explicit(sizeof...(Stages) == 1) sequence(A&&... stages) : boxes_(std::forward<A>(stages)...) {
+  explicit(sizeof...(Stages) == 1) sequence(A&&... stages)
+      : boxes_(detail::from_args, detail::stage_args<A...>(std::forward<A>(stages)...)) {
     check_links();
     constexpr std::size_t bad_stage = detail::first_non_model<Stages...>();
     if constexpr ((detail::is_broken_v<Stages> || ...)) {
@@ -151,7 +157,8 @@ class sequence {
 
   /// Stores stages whose connections operator| judged already.
   template <class... A>
-  sequence(detail::prejudged_t, A&&... stages) : boxes_(std::forward<A>(stages)...) {
+  sequence(detail::prejudged_t, A&&... stages)
+      : boxes_(detail::from_args, detail::stage_args<A...>(std::forward<A>(stages)...)) {
     check_links();
   }
 
@@ -159,10 +166,14 @@ class sequence {
   /// when it was built and operator| judged the new one; only the new link's shapes are checked here.
   template <class... L, class R>
   sequence(detail::appending_t, sequence<L...>&& left, R&& r)
-      : sequence(detail::appending, std::move(left.boxes_), std::forward<R>(r)) {}
+      : boxes_(detail::appending, std::move(left.boxes_), std::forward<R>(r)) {
+    check_link<n - 1>();
+  }
   template <class... L, class R>
   sequence(detail::appending_t, const sequence<L...>& left, R&& r)
-      : sequence(detail::appending, left.boxes_, std::forward<R>(r)) {}
+      : boxes_(detail::appending, left.boxes_, std::forward<R>(r)) {
+    check_link<n - 1>();
+  }
 
   /// Runs every stage in order. Throws what a stage throws; a weft::error gains this stage's segment.
   /// A stage that declares input_shape() has its argument checked first (shape_error).
@@ -171,7 +182,7 @@ class sequence {
   /// operator()(x) with per-call context ctx handed to every stage call (detail/call_context.hpp).
   template <class Ctx>
   WEFT_INLINE output_type call_in_context(const input_type& x, const Ctx& ctx) const {
-    if constexpr (well_formed()) return run<0>(x, ctx);
+    if constexpr (well_formed()) return run(x, ctx, std::make_index_sequence<n - 1>{});
     else std::abort();  // unreachable: a mis-wired sequence failed to compile where it was built
   }
 
@@ -190,7 +201,7 @@ class sequence {
   /// as for one sample; each answer's sample count and static extents are checked; errors gain
   /// "sequence[I]" as operator()'s do. weft::batched(p) calls it once. See detail/batch_native.hpp.
   batch_t<output_type> call_batch(const batch_t<input_type>& b) const
-    requires(well_formed() && detail::sequence_batch_native<batch_t<input_type>, batch_t<output_type>, Stages...>)
+    requires(well_formed() && runs_batches())
   {
     return detail::run_batch<0>(*this, b);
   }
@@ -233,26 +244,27 @@ class sequence {
   template <class...>
   friend class sequence;
 
-  // Each box of the shorter sequence is sliced out of its boxes as it is: no function per stage.
-  template <std::size_t... J, class... L, class R>
-  sequence(detail::appending_t, detail::stage_boxes<std::index_sequence<J...>, L...>&& left, R&& r)
-      : boxes_(static_cast<detail::stage_box<J, L>&&>(left)..., std::forward<R>(r)) {
-    check_link<n - 1>();
-  }
-  template <std::size_t... J, class... L, class R>
-  sequence(detail::appending_t, const detail::stage_boxes<std::index_sequence<J...>, L...>& left, R&& r)
-      : boxes_(static_cast<const detail::stage_box<J, L>&>(left)..., std::forward<R>(r)) {
-    check_link<n - 1>();
-  }
-
-  template <std::size_t I, class X, class Ctx>
-  WEFT_INLINE output_type run(X& x, const Ctx& ctx) const {
-    if constexpr (I + 1 == n) {
-      return call_stage<I>(x, ctx);
-    } else {
-      auto y = call_stage<I>(x, ctx);
-      return run<I + 1>(y, ctx);
+  // Stage I's answer to the value f carries, carried on (detail::carried): `f >> stage_at<I>` is
+  // call_stage<I>(f.value). run folds >> over stages 0..n-2 and calls the last stage on what arrives,
+  // so one function holds every stage call (no nesting per stage for the inliner to unwind); each
+  // answer lives, as a temporary of that one expression, until the last stage has answered.
+  template <std::size_t I, class Ctx>
+  struct stage_at {
+    const sequence& self;
+    const Ctx& ctx;
+    template <class T>
+    WEFT_INLINE auto answer(T& x) const {
+      return detail::carried<decltype(self.template call_stage<I>(x, ctx))>{self.template call_stage<I>(x, ctx)};
     }
+    template <class T>
+    WEFT_INLINE friend auto operator>>(detail::carried<T>&& f, stage_at s) {
+      return s.answer(std::move(f).get());
+    }
+  };
+
+  template <class Ctx, std::size_t... I>
+  WEFT_INLINE output_type run(const input_type& x, const Ctx& ctx, std::index_sequence<I...>) const {
+    return call_stage<n - 1>((detail::carried<const input_type&>{x} >> ... >> stage_at<I, Ctx>{*this, ctx}).get(), ctx);
   }
 
   // What is known of stage I's output: declared, passed through adapters, or static.
@@ -286,7 +298,7 @@ class sequence {
     return detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I, ctx);
   }
 
-  detail::stage_boxes<std::index_sequence_for<Stages...>, Stages...> boxes_;
+  detail::stage_chain_of<Stages...> boxes_;
 };
 
 /// weft::sequence(a, b, c) stores decayed copies: sequence<A, B, C>.
