@@ -436,12 +436,35 @@ void run_cast(int target, const T& t, const std::vector<S>& v, std::size_t count
   }
 }
 
+/// check_finite's expected index by the oracle: the first non-finite element of v (row-major) and
+/// its flat index; for a batch (weft::batch_t's rule: an Eigen matrix's samples are its columns, an
+/// xtensor's its rows) the first sample holding one, in sample order, and the index inside it.
+template <class S, class T>
+std::ptrdiff_t first_non_finite_expected(const T& t, const std::vector<S>& v, std::size_t count) {
+  if constexpr (!std::is_floating_point_v<S>) {
+    return -1;
+  } else if constexpr (weft::detail::sample_batch<T>) {
+    using tr = weft::tensor_traits<T>;
+    const auto e = tr::extents_of(t);
+    const std::ptrdiff_t rows = e[0], cols = e[1];
+    const bool samples_are_columns = tr::backend == weft::backend::eigen;
+    const std::ptrdiff_t samples = samples_are_columns ? cols : rows, size = samples_are_columns ? rows : cols;
+    for (std::ptrdiff_t j = 0; j < samples; ++j)
+      for (std::ptrdiff_t i = 0; i < size; ++i) {
+        const std::size_t k = static_cast<std::size_t>(samples_are_columns ? i * cols + j : j * cols + i);
+        if (k < count && !std::isfinite(v[k])) return i;
+      }
+    return -1;
+  } else {
+    for (std::size_t k = 0; k < count; ++k)
+      if (!std::isfinite(v[k])) return static_cast<std::ptrdiff_t>(k);
+    return -1;
+  }
+}
+
 template <class S, class T>
 void run_check_finite(const T& t, const std::vector<S>& v, std::size_t count, bool deep) {
-  std::ptrdiff_t bad = -1;
-  if constexpr (std::is_floating_point_v<S>)
-    for (std::size_t k = 0; k < count && bad < 0; ++k)
-      if (!std::isfinite(v[k])) bad = static_cast<std::ptrdiff_t>(k);
+  const std::ptrdiff_t bad = first_non_finite_expected(t, v, count);
   try {
     const auto out = weft::check_finite_t::apply(t);
     FUZZ_CHECK(bad < 0, "check_finite passed a non-finite element at %td", bad);
