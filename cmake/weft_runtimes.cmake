@@ -13,6 +13,9 @@
 #            package config for xgboost is broken, so the files are found directly.
 #   torch:   libtorch (libtorch-dev, CMake package Torch). Its headers do not compile with clang++ 14
 #            in C++20; the runtime is reported not found there.
+#   config:  not a model runtime but found the same way: weft/config.hpp and weft/fingerprint.hpp
+#            need nlohmann-json (nlohmann-json3-dev, CMake package nlohmann_json) and OpenSSL's
+#            libcrypto for SHA-256 (libssl-dev, CMake module FindOpenSSL, target OpenSSL::Crypto).
 include_guard(GLOBAL)
 
 function(weft_find_runtime runtime found_var)
@@ -67,8 +70,20 @@ function(weft_find_runtime runtime found_var)
         target_link_libraries(weft_runtime_torch INTERFACE weft::weft ${TORCH_LIBRARIES})
       endif()
     endif()
+  elseif(runtime STREQUAL "config")
+    find_package(nlohmann_json 3 CONFIG ${_quiet})
+    find_package(OpenSSL ${_quiet} COMPONENTS Crypto)
+    if(NOT nlohmann_json_FOUND)
+      set(_reason "nlohmann-json not found (Debian: nlohmann-json3-dev)")
+    elseif(NOT TARGET OpenSSL::Crypto)
+      set(_reason "OpenSSL's libcrypto not found (Debian: libssl-dev)")
+    else()
+      add_library(weft_runtime_config INTERFACE IMPORTED GLOBAL)
+      target_link_libraries(weft_runtime_config INTERFACE
+        weft::weft nlohmann_json::nlohmann_json OpenSSL::Crypto)
+    endif()
   else()
-    message(FATAL_ERROR "weft_find_runtime: unknown runtime '${runtime}' (onnx, xgboost, torch)")
+    message(FATAL_ERROR "weft_find_runtime: unknown runtime '${runtime}' (onnx, xgboost, torch, config)")
   endif()
 
   if(_reason STREQUAL "")
