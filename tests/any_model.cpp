@@ -144,6 +144,12 @@ static_assert(weft::detail::any_model_connects<vecx, vec4, scale>);   // checked
 static_assert(weft::detail::any_model_connects<vec4, vec4, widen>);   // checked out
 static_assert(!weft::detail::any_model_connects<vec2, vec4, scale>);  // static extents differ
 static_assert(!weft::detail::any_model_connects<vec4, vec4, head2>);
+// The one diagnostic names the side and both specs.
+static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec2, vec4, scale>,
+                             weft::detail::extent_mismatch<weft::detail::any_model_input, weft::f32<2>, weft::f32<4>>>);
+static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec4, vec4, head2>,
+                             weft::detail::extent_mismatch<weft::detail::any_model_output, weft::f32<2>, weft::f32<4>>>);
+static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec4, vec4, scale>, weft::detail::no_diagnostic>);
 
 TEST_CASE("any_model calls the held model through the bridges a sequence link makes") {
   const vec4 x(1, 2, 3, 4);
@@ -227,6 +233,21 @@ TEST_CASE("no allocation to construct from, call, copy or move a small fixed-siz
   CHECK(y == x * 4 + x + vec4::Ones());
 }
 
+TEST_CASE("a model on the heap: one allocation to construct or copy, none to move or call") {
+  const big heavy{};
+  const vec4 x = vec4::Ones();
+  any44 a;
+  CHECK(allocations_during(1, [&] { a = heavy; }) == 1);
+  any44 b;
+  CHECK(allocations_during(1, [&] { b = a; }) == 1);
+  vec4 y;
+  CHECK(allocations_during(1, [&] {
+          any44 c = std::move(b);
+          y = c(x);
+        }) == 0);
+  CHECK(y == vec4::Zero());
+}
+
 TEST_CASE("errors keep the held model's path; the enclosing segment carries its given name") {
   using weft::operator|;
   const any44 inner = weft::named("fold", scale{} | failing{});
@@ -272,6 +293,13 @@ TEST_CASE("call_batch: the held model's when it is batch-native, else one call p
   const any44 per_sample = scale{2, &calls};
   CHECK(per_sample.call_batch(b).isApprox(b * 2.0f));
   CHECK(calls == 3);
+  // Inside a batch-native sequence: one batch call each.
+  int first_calls = 0;
+  const auto seq = weft::sequence(native{&first_calls}, a);
+  static_assert(weft::batch_native<decltype(seq)>);
+  CHECK(seq.call_batch(b).isApprox(b * 25.0f));
+  CHECK(first_calls == 1);
+  CHECK(batch_calls == 3);
   const any44 fails = failing{};
   try {
     (void)fails.call_batch(b);

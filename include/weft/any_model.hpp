@@ -38,7 +38,8 @@
 //   indirect call per batch.
 //   describe/to_dot: a node of its own, "any", with In's and Out's specs and the held model's tree
 //   as its one child, the bridges into and out of it drawn as a combinator's (weft/describe.hpp).
-//   Not seen through by weft::get or weft::strict (the held type is erased).
+//   Not seen through by weft::get, weft::strict or weft::retry's idempotence check (the held type
+//   is erased): check a pipeline under strict, and retry it, before erasing it.
 //   Cost: sizeof is 96 bytes on x86-64 (the buffer, the table pointer, the name view).
 //   Example:  weft::any_model<Eigen::VectorXf, Eigen::VectorXf> a = scaler{} | weft::softmax;
 #ifndef WEFT_ANY_MODEL_HPP
@@ -303,7 +304,10 @@ class any_model {
     requires(!std::is_same_v<std::remove_cvref_t<M>, any_model> && model<std::decay_t<M>>)
   any_model(M&& m) {  // NOLINT(google-explicit-constructor): a model converts like std::function
     using D = std::decay_t<M>;
-    if constexpr (detail::any_model_connects<In, Out, D>) {
+    static_assert(std::is_copy_constructible_v<D>,
+                  "weft: any_model: the held model must be copy constructible (any_model is "
+                  "copyable); hold std::ref(m) to borrow a model that cannot be copied");
+    if constexpr (detail::any_model_connects<In, Out, D> && std::is_copy_constructible_v<D>) {
       using ops = detail::any_model_ops<In, Out, D>;
       ops::emplace(storage_, std::forward<M>(m));
       table_ = &ops::table;
