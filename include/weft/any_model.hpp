@@ -151,10 +151,7 @@ struct any_model_empty {
   static void destroy(void*) noexcept {}
   static shape input_shape(const void*) { return static_or_scalar<In>(); }
   static shape output_shape(const void*) { return static_or_scalar<Out>(); }
-  static describe_node describe(const void*) {
-    describe_node n = node_head<any_model<In, Out>>("any (empty)");
-    return n;
-  }
+  static describe_node describe(const void*) { return node_head<any_model<In, Out>>("any (empty)"); }
   static std::string_view given_name(const void*) noexcept { return {}; }
   static constexpr any_model_table<In, Out> table{&call, &call_observed, &call_batch, &copy, &relocate,
                                                   &destroy, &input_shape, &output_shape, &describe, &given_name};
