@@ -44,10 +44,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
 #include <time.h>
 
 namespace {
@@ -97,37 +99,73 @@ double quantile(std::vector<double>& sorted, double q) {
   return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * static_cast<double>(sorted.size())))];
 }
 
-/// CPU time of the whole process so far (every thread), in seconds.
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+double seconds_of(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; }
 
-/// Wall time and CPU time (all threads) of one run, in seconds.
-struct spent {
-  double wall = 0;
-  double cpu = 0;
+/// What the process (every thread) has used so far: CPU time in user and kernel mode, context
+/// switches (voluntary: a thread slept; involuntary: it was preempted). getrusage(RUSAGE_SELF).
+struct usage {
+  double user = 0;
+  double sys = 0;
+  double switches = 0;
+  static usage now() {
+    rusage r{};
+    getrusage(RUSAGE_SELF, &r);
+    return {seconds_of(r.ru_utime), seconds_of(r.ru_stime), static_cast<double>(r.ru_nvcsw + r.ru_nivcsw)};
+  }
 };
 
-/// Runs f(thread, stop_flag) on `threads` threads for `seconds`; returns the time taken.
+/// One run of one variant: wall time, the process's CPU time (user + kernel), context switches,
+/// answers.
+struct spent {
+  double wall = 0;
+  double user = 0;
+  double sys = 0;
+  double switches = 0;
+  long answers = 0;
+  double cpu() const { return user + sys; }
+  double per_cpu_s() const { return static_cast<double>(answers) / cpu(); }
+  double per_wall_s() const { return static_cast<double>(answers) / wall; }
+};
+
+/// Runs f(thread, stop_flag) (returning its answers) on `threads` threads for `seconds`.
 template <class F>
 spent run_threads(int threads, double seconds, F f) {
   std::atomic<bool> stop{false};
+  std::atomic<long> answers{0};
   std::vector<std::thread> pool;
-  const double cpu0 = process_cpu_seconds();
+  const usage u0 = usage::now();
   const auto start = clock_type::now();
-  for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { f(t, stop); });
+  for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { answers += f(t, stop); });
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& th : pool) th.join();
-  return {std::chrono::duration<double>(clock_type::now() - start).count(), process_cpu_seconds() - cpu0};
+  const double wall = std::chrono::duration<double>(clock_type::now() - start).count();
+  const usage u1 = usage::now();
+  return {wall, u1.user - u0.user, u1.sys - u0.sys, u1.switches - u0.switches, answers.load()};
 }
 
+/// Medians over rounds of one variant's figures.
+struct figures {
+  std::vector<double> per_cpu_s, per_wall_s, us_per_answer, sys_share, switches_per_answer;
+  void add(const spent& s) {
+    per_cpu_s.push_back(s.per_cpu_s());
+    per_wall_s.push_back(s.per_wall_s());
+    us_per_answer.push_back(1e6 * s.cpu() / static_cast<double>(s.answers));
+    sys_share.push_back(s.sys / s.cpu());
+    switches_per_answer.push_back(s.switches / static_cast<double>(s.answers));
+  }
+  void print(const std::string& name, const char* variant, const std::string& extra) const {
+    std::printf("time %s %s = %.0f answers per cpu-s, %.0f per wall-s; %.2f us cpu per answer (%.0f%% kernel), "
+                "%.2f context switches per answer%s\n",
+                name.c_str(), variant, median(per_cpu_s), median(per_wall_s), median(us_per_answer),
+                100.0 * median(sys_share), median(switches_per_answer), extra.c_str());
+  }
+};
+
 struct options {
-  int rounds = 5;
+  int rounds = 7;
   double seconds = 0.5;
-  std::size_t max_batch = 16;
+  std::size_t max_batch = 32;
   long max_delay_us = 500;
   std::vector<int> callers{1, 8, 32};
 };
@@ -161,10 +199,12 @@ int main(int argc, char** argv) {
     const auto b = weft::batcher(model, opt.max_batch, delay);
     std::atomic<long> wrong{0};
     run_threads(8, 0.2, [&](int t, std::atomic<bool>& stop) {
-      for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 8) {
+      long n = 0;
+      for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 8, ++n) {
         const in784& x = pool[i % pool.size()];
         if (!((b(x) - model(x)).cwiseAbs().maxCoeff() < 1e-5f)) ++wrong;
       }
+      return n;
     });
     if (wrong > 0) {
       std::printf("FAIL: %ld answers through the batcher differ from per-sample calls\n", wrong.load());
@@ -172,66 +212,61 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::mt19937 shuffler(14);
   for (const int callers : opt.callers) {
-    std::vector<double> r_ceiling, r_direct, t_batcher, t_direct, t_ceiling, latencies;
-    std::vector<double> rw_ceiling, rw_direct, w_batcher, w_direct, w_ceiling, in_model;
-    std::array<long, max_sizes> formed{};
-    for (int round = 0; round < opt.rounds; ++round) {
-      // batcher
+    figures batcher_fig, direct_fig, ceiling_fig;
+    std::vector<double> r_ceiling, r_direct, rw_ceiling, rw_direct, latencies, in_model;
+    std::array<long, max_sizes> formed{};  // batches formed, by size, over all rounds
+    std::array<long, max_sizes> last{};    // by the latest batcher run: the sizes the ceiling runs
+
+    const auto run_batcher = [&](double seconds, bool timed) {
       for (auto& c : *model.sizes) c = 0;
       *model.model_cpu_ns = 0;
       std::vector<std::vector<double>> lat(static_cast<std::size_t>(callers));
-      std::atomic<long> answered{0};
       const auto b = weft::batcher(model, opt.max_batch, delay);
-      const spent wall_b = run_threads(callers, opt.seconds, [&](int t, std::atomic<bool>& stop) {
+      const spent s = run_threads(callers, seconds, [&](int t, std::atomic<bool>& stop) {
         auto& mine = lat[static_cast<std::size_t>(t)];
         mine.reserve(1 << 16);
         long n = 0;
-        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7) {
+        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7, ++n) {
           const auto start = clock_type::now();
           const out10 y = b(pool[i % pool.size()]);
           mine.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - start).count());
           if (y(0) < -1.0f) std::abort();  // softmax: never negative; keeps y alive
-          ++n;
         }
-        answered += n;
+        return n;
       });
+      for (int k = 0; k < max_sizes; ++k) last[static_cast<std::size_t>(k)] = (*model.sizes)[static_cast<std::size_t>(k)];
+      if (!timed) return s;
       for (auto& v : lat) latencies.insert(latencies.end(), v.begin(), v.end());
-      std::array<long, max_sizes> sizes{};
-      for (int s = 0; s < max_sizes; ++s) sizes[static_cast<std::size_t>(s)] = (*model.sizes)[static_cast<std::size_t>(s)];
-      for (int s = 0; s < max_sizes; ++s) formed[static_cast<std::size_t>(s)] += sizes[static_cast<std::size_t>(s)];
-      const double batcher_rate = static_cast<double>(answered) / wall_b.cpu;
-      in_model.push_back(static_cast<double>(*model.model_cpu_ns) * 1e-9 / wall_b.cpu);
-      const double batcher_wall_rate = static_cast<double>(answered) / wall_b.wall;
-
-      // direct
-      std::atomic<long> direct_answered{0};
-      const spent wall_d = run_threads(callers, opt.seconds, [&](int t, std::atomic<bool>& stop) {
+      for (int k = 0; k < max_sizes; ++k) formed[static_cast<std::size_t>(k)] += last[static_cast<std::size_t>(k)];
+      in_model.push_back(static_cast<double>(*model.model_cpu_ns) * 1e-9 / s.cpu());
+      return s;
+    };
+    const auto run_direct = [&] {
+      return run_threads(callers, opt.seconds, [&](int t, std::atomic<bool>& stop) {
         long n = 0;
-        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7) {
+        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7, ++n) {
           const out10 y = model(pool[i % pool.size()]);
           if (y(0) < -1.0f) std::abort();
-          ++n;
         }
-        direct_answered += n;
+        return n;
       });
-      const double direct_rate = static_cast<double>(direct_answered) / wall_d.cpu;
-      const double direct_wall_rate = static_cast<double>(direct_answered) / wall_d.wall;
-
-      // ceiling: this round's batch sizes, as ready-made batches, one after another on each core
-      // (about 256 batches, each size as often as the batcher formed it)
+    };
+    // the latest batcher run's batch sizes, as ready-made batches (about 256, each size as often as
+    // the batcher formed it), one after another on each core
+    const auto run_ceiling = [&] {
       long formed_now = 0;
-      for (const long c : sizes) formed_now += c;
+      for (const long c : last) formed_now += c;
       std::vector<batch784> batches;
-      for (int s = 1; s < max_sizes; ++s)
-        for (long k = 0, copies = (sizes[static_cast<std::size_t>(s)] * 256 + formed_now - 1) / std::max(formed_now, 1L);
-             k < copies; ++k) {
-          batch784 x(784, s);
-          for (int j = 0; j < s; ++j) x.col(j) = pool[static_cast<std::size_t>(j + k) % pool.size()];
+      for (int k = 1; k < max_sizes; ++k)
+        for (long j = 0, copies = (last[static_cast<std::size_t>(k)] * 256 + formed_now - 1) / std::max(formed_now, 1L);
+             j < copies; ++j) {
+          batch784 x(784, k);
+          for (int c = 0; c < k; ++c) x.col(c) = pool[static_cast<std::size_t>(c + j) % pool.size()];
           batches.push_back(std::move(x));
         }
-      std::atomic<long> ceiling_answered{0};
-      const spent wall_c = run_threads(cores, opt.seconds, [&](int t, std::atomic<bool>& stop) {
+      return run_threads(cores, opt.seconds, [&](int t, std::atomic<bool>& stop) {
         long n = 0;
         for (std::size_t i = static_cast<std::size_t>(t); !stop; ++i) {
           const batch784& x = batches[i % batches.size()];
@@ -239,38 +274,44 @@ int main(int argc, char** argv) {
           if (y(0, 0) < -1.0f) std::abort();
           n += x.cols();
         }
-        ceiling_answered += n;
+        return n;
       });
-      const double ceiling_rate = static_cast<double>(ceiling_answered) / wall_c.cpu;
-      const double ceiling_wall_rate = static_cast<double>(ceiling_answered) / wall_c.wall;
-      t_batcher.push_back(batcher_rate);
-      t_direct.push_back(direct_rate);
-      t_ceiling.push_back(ceiling_rate);
-      r_ceiling.push_back(batcher_rate / ceiling_rate);
-      r_direct.push_back(batcher_rate / direct_rate);
-      w_batcher.push_back(batcher_wall_rate);
-      w_direct.push_back(direct_wall_rate);
-      w_ceiling.push_back(ceiling_wall_rate);
-      rw_ceiling.push_back(batcher_wall_rate / ceiling_wall_rate);
-      rw_direct.push_back(batcher_wall_rate / direct_wall_rate);
+    };
+
+    run_batcher(0.2, false);  // warm-up: the first batch sizes for a ceiling run before the batcher's
+    for (int round = 0; round < opt.rounds; ++round) {
+      std::array<int, 3> order{0, 1, 2};
+      std::shuffle(order.begin(), order.end(), shuffler);
+      spent b, d, c;
+      for (const int v : order) {
+        if (v == 0) b = run_batcher(opt.seconds, true);
+        else if (v == 1) d = run_direct();
+        else c = run_ceiling();
+      }
+      batcher_fig.add(b);
+      direct_fig.add(d);
+      ceiling_fig.add(c);
+      r_ceiling.push_back(b.per_cpu_s() / c.per_cpu_s());
+      r_direct.push_back(b.per_cpu_s() / d.per_cpu_s());
+      rw_ceiling.push_back(b.per_wall_s() / c.per_wall_s());
+      rw_direct.push_back(b.per_wall_s() / d.per_wall_s());
     }
     long batches = 0, samples = 0;
-    for (int s = 1; s < max_sizes; ++s) {
-      batches += formed[static_cast<std::size_t>(s)];
-      samples += formed[static_cast<std::size_t>(s)] * s;
+    for (int k = 1; k < max_sizes; ++k) {
+      batches += formed[static_cast<std::size_t>(k)];
+      samples += formed[static_cast<std::size_t>(k)] * k;
     }
     const long full = formed[std::min<std::size_t>(opt.max_batch, max_sizes - 1)];
     std::sort(latencies.begin(), latencies.end());
     const std::string name = "batcher" + std::to_string(callers);
-    std::printf("time %s batcher = %.0f answers per cpu-s, %.0f per wall-s (mean batch %.1f; batches of %zu: %.0f%%)\n",
-                name.c_str(), median(t_batcher), median(w_batcher),
-                batches ? static_cast<double>(samples) / static_cast<double>(batches) : 0.0, opt.max_batch,
-                batches ? 100.0 * static_cast<double>(full) / static_cast<double>(batches) : 0.0);
+    char extra[128];
+    std::snprintf(extra, sizeof extra, " (mean batch %.1f; batches of %zu: %.0f%%)",
+                  batches ? static_cast<double>(samples) / static_cast<double>(batches) : 0.0, opt.max_batch,
+                  batches ? 100.0 * static_cast<double>(full) / static_cast<double>(batches) : 0.0);
+    batcher_fig.print(name, "batcher", extra);
     std::printf("share %s batcher cpu in call_batch = %.2f\n", name.c_str(), median(in_model));
-    std::printf("time %s direct = %.0f answers per cpu-s, %.0f per wall-s\n", name.c_str(), median(t_direct),
-                median(w_direct));
-    std::printf("time %s ceiling = %.0f answers per cpu-s, %.0f per wall-s (%d threads)\n", name.c_str(),
-                median(t_ceiling), median(w_ceiling), cores);
+    direct_fig.print(name, "direct", "");
+    ceiling_fig.print(name, "ceiling", " (" + std::to_string(cores) + " threads)");
     std::printf("ratio %s batcher/ceiling = %.2f\n", name.c_str(), median(r_ceiling));
     std::printf("ratio %s batcher/direct = %.2f\n", name.c_str(), median(r_direct));
     std::printf("ratio-wall %s batcher/ceiling = %.2f\n", name.c_str(), median(rw_ceiling));
