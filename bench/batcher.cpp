@@ -1,33 +1,35 @@
 // bench/batcher.cpp - weft::batcher (issue 14, item 4): T threads each calling W2 (the 784 -> 256 -> 10
-// MLP of bench/workloads.hpp) with one sample at a time, for T = 1, 8 and 32, three ways in each round:
+// MLP of bench/workloads.hpp) with one sample at a time, for T = 1, 8 and 32, four ways in each round:
 //   batcher  every thread calls one weft::batcher of the batch-native W2 (call_batch: W2's fused
 //            matrix-matrix code, w2_workload<Dynamic>::fused), max_batch and max_delay as given;
 //   direct   the same threads call W2 itself, one sample per call (w2_workload<1>::fused: the
 //            matrix-vector code a user calls per request without a batcher);
-//   ceiling  hand-written batch code at the batch sizes that round's batcher formed: the same
-//            fused matrix-matrix code on ready-made batches of those sizes, one batch after another, on
-//            as many threads as the machine has cores (what the batches alone cost, with no queue).
-// Each variant runs for --seconds. Throughput is answers per CPU-second of the whole process (every
-// thread's CPU time: what each variant used, as the other benchmarks compare CPU time per call), and
-// per wall-second beside it (on a machine shared with other work, 32 threads get more of it than the
-// ceiling's 2, so wall-time ratios there measure the scheduler's fairness as much as the batcher).
-// Rounds repeat the three in turn, so drift hits them alike; a ratio is the median over rounds of
-// that round's ratio. The batcher's CPU time spent inside call_batch is measured too (thread CPU
-// clock around the model's batch code): the rest is the queue's (copies, locks, waits, wake-ups).
-// Latency: every batcher call is timed (steady_clock around the call); p50 and p99 over all calls of
-// all rounds, printed beside max_delay.
+//   ceiling  hand-written batch code at the batch sizes the latest batcher run formed: the same
+//            fused matrix-matrix code on ready-made batches of those sizes, one batch after another,
+//            on as many threads as the machine has cores (what the batches alone cost, no queue);
+//   queue    the same threads through a batcher of a model that only copies (copy_native): what the
+//            queue itself costs per call (lock, copies, each caller's sleep and wake-up).
+// Each variant runs for --seconds; each round runs the four in a random order (a fixed seed), so
+// drift and the other work on the machine hit them alike; every figure is a median over rounds (a
+// ratio: the median of each round's ratio). Measured per variant with getrusage(RUSAGE_SELF), i.e.
+// every thread of the process the same way: answers per CPU-second (user + kernel), CPU time per
+// answer with its kernel share, context switches per answer; answers per wall-second beside (on a
+// shared machine 32 threads get more of it than the ceiling's 2, so wall-time ratios measure the
+// scheduler's fairness as much as the batcher). The batcher's CPU time inside call_batch is
+// measured too (thread CPU clock around the model's batch code). Latency: every batcher call is
+// timed (steady_clock around the call); p50 and p99 over all calls of all rounds, beside max_delay.
 //
 // Usage: weft_bench_batcher [--rounds N] [--seconds S] [--max-batch B] [--max-delay-us D] [--callers T]
-// (defaults: 5 rounds of 0.5 s, max_batch 16, max_delay 500 us, callers 1, 8 and 32). Prints, per
+// (defaults: 7 rounds of 0.5 s, max_batch 16, max_delay 500 us, callers 1, 8 and 32). Prints, per
 // caller count T:
-//   time batcher32 batcher = 40809 answers per cpu-s, 20170 per wall-s (mean batch 15.9; batches of 16: 98%)
+//   time batcher32 batcher = 42373 answers per cpu-s, 41071 per wall-s; 23.60 us cpu per answer
+//        (30% kernel), 1.02 context switches per answer (mean batch 16.0; batches of 16: 99%)
 //   share batcher32 batcher cpu in call_batch = 0.64
-//   time batcher32 direct = 51795 answers per cpu-s, 14726 per wall-s
-//   time batcher32 ceiling = 79591 answers per cpu-s, 21839 per wall-s (2 threads)
-//   ratio batcher32 batcher/ceiling = 0.51          (per CPU-second)
-//   ratio batcher32 batcher/direct = 0.79
-//   ratio-wall batcher32 batcher/ceiling = 0.92     (per wall-second)
-//   ratio-wall batcher32 batcher/direct = 1.36
+//   time batcher32 direct = ...   time batcher32 ceiling = ...   time batcher32 queue = ...
+//   ratio batcher32 batcher/ceiling = 0.70          (per CPU-second)
+//   ratio batcher32 batcher/direct = 0.93
+//   ratio-wall batcher32 batcher/ceiling = 1.30     (per wall-second)
+//   ratio-wall batcher32 batcher/direct = 2.10
 //   latency batcher32 p50 = 0.39 ms, p99 = 13.90 ms (max_delay 0.50 ms)
 // Exits 1 when an answer through the batcher differs from a per-sample call by 1e-5 or more.
 #include <weft/batcher.hpp>
@@ -86,6 +88,15 @@ struct w2_native {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return static_cast<long>(ts.tv_sec) * 1'000'000'000L + static_cast<long>(ts.tv_nsec);
   }
+};
+
+/// Batch-native and next to free: each answer is its sample's first 10 elements. A batcher of it
+/// costs what the queue itself costs per call (locks, copies, the sleep and the wake-up).
+struct copy_native {
+  using input_type = in784;
+  using output_type = out10;
+  output_type operator()(const input_type& x) const { return x.head<10>(); }
+  batch10 call_batch(const batch784& x) const { return x.topRows<10>(); }
 };
 
 double median(std::vector<double> v) {
@@ -165,7 +176,7 @@ struct figures {
 struct options {
   int rounds = 7;
   double seconds = 0.5;
-  std::size_t max_batch = 32;
+  std::size_t max_batch = 16;
   long max_delay_us = 500;
   std::vector<int> callers{1, 8, 32};
 };
@@ -214,7 +225,7 @@ int main(int argc, char** argv) {
 
   std::mt19937 shuffler(14);
   for (const int callers : opt.callers) {
-    figures batcher_fig, direct_fig, ceiling_fig;
+    figures batcher_fig, direct_fig, ceiling_fig, queue_fig;
     std::vector<double> r_ceiling, r_direct, rw_ceiling, rw_direct, latencies, in_model;
     std::array<long, max_sizes> formed{};  // batches formed, by size, over all rounds
     std::array<long, max_sizes> last{};    // by the latest batcher run: the sizes the ceiling runs
@@ -278,19 +289,34 @@ int main(int argc, char** argv) {
       });
     };
 
+    // the queue alone: a batcher of copy_native, same callers, max_batch and max_delay
+    const auto run_queue = [&] {
+      const auto b = weft::batcher(copy_native{}, opt.max_batch, delay);
+      return run_threads(callers, opt.seconds, [&](int t, std::atomic<bool>& stop) {
+        long n = 0;
+        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7, ++n) {
+          const out10 y = b(pool[i % pool.size()]);
+          if (y(0) < -2.0f) std::abort();  // inputs lie in [-1, 1]; keeps y alive
+        }
+        return n;
+      });
+    };
+
     run_batcher(0.2, false);  // warm-up: the first batch sizes for a ceiling run before the batcher's
     for (int round = 0; round < opt.rounds; ++round) {
-      std::array<int, 3> order{0, 1, 2};
+      std::array<int, 4> order{0, 1, 2, 3};
       std::shuffle(order.begin(), order.end(), shuffler);
-      spent b, d, c;
+      spent b, d, c, q;
       for (const int v : order) {
         if (v == 0) b = run_batcher(opt.seconds, true);
         else if (v == 1) d = run_direct();
-        else c = run_ceiling();
+        else if (v == 2) c = run_ceiling();
+        else q = run_queue();
       }
       batcher_fig.add(b);
       direct_fig.add(d);
       ceiling_fig.add(c);
+      queue_fig.add(q);
       r_ceiling.push_back(b.per_cpu_s() / c.per_cpu_s());
       r_direct.push_back(b.per_cpu_s() / d.per_cpu_s());
       rw_ceiling.push_back(b.per_wall_s() / c.per_wall_s());
@@ -312,6 +338,7 @@ int main(int argc, char** argv) {
     std::printf("share %s batcher cpu in call_batch = %.2f\n", name.c_str(), median(in_model));
     direct_fig.print(name, "direct", "");
     ceiling_fig.print(name, "ceiling", " (" + std::to_string(cores) + " threads)");
+    queue_fig.print(name, "queue", " (a batcher of a model that only copies: the queue's own cost)");
     std::printf("ratio %s batcher/ceiling = %.2f\n", name.c_str(), median(r_ceiling));
     std::printf("ratio %s batcher/direct = %.2f\n", name.c_str(), median(r_direct));
     std::printf("ratio-wall %s batcher/ceiling = %.2f\n", name.c_str(), median(rw_ceiling));
