@@ -164,6 +164,7 @@ TEST_CASE("batcher is a model with m's per-sample types; only a batch-native m i
                                weft::detail::batcher_needs_batch_native<weft::detail::batcher_model, per_sample_only>>);
   static_assert(!weft::detail::batcher_judgement<int>::ok);
   static_assert(!weft::batch_native<b_t>);  // a batcher takes single samples
+  static_assert(weft::detail::batcher_judgement<weft::named_model<pair_sum>>::ok);  // named forwards call_batch
   const auto b = weft::batcher(pair_sum{}, 4, 1ms);
   static_assert(std::is_same_v<std::remove_const_t<decltype(b)>, b_t>);
   CHECK(b.max_batch() == 4);

@@ -24,9 +24,11 @@
 //   b.shutdown(), or destroying the last handle, drains: the batch being formed runs at once, every
 //   call taken before is answered, later calls throw weft::shutdown_error. shutdown() blocks until the
 //   calls taken are answered; it must not be called from inside m. No call is lost or answered twice.
-//   Costs: per call, one lock, one wait on a condition variable, the copy of x into the batch and of
-//   its answer out (no allocation for fixed extents); per batch, one batch record, the input batch
-//   and m's answer (heap allocations). A lone caller waits up to max_delay.
+//   Costs: per call, one lock, one sleep on a condition variable (a context switch: most of the
+//   queue's cost, docs/batches.md), the copy of x into the batch and of its answer out (no
+//   allocation for fixed extents); per batch, m's answer. Batch records and their input buffers are
+//   reused (at most 4 kept), so after its first batch of a size the batcher allocates nothing
+//   itself. A lone caller waits up to max_delay.
 //   Thread safety: calls (and shutdown) from any number of threads at once; m is called const, by as
 //   many threads as batches run at once.
 //   Example:  auto b = weft::batcher(onnx_model, 32, std::chrono::microseconds(500));
