@@ -1,33 +1,35 @@
 // bench/batcher.cpp - weft::batcher (issue 14, item 4): T threads each calling W2 (the 784 -> 256 -> 10
-// MLP of bench/workloads.hpp) with one sample at a time, for T = 1, 8 and 32, three ways in each round:
+// MLP of bench/workloads.hpp) with one sample at a time, for T = 1, 8 and 32, four ways in each round:
 //   batcher  every thread calls one weft::batcher of the batch-native W2 (call_batch: W2's fused
 //            matrix-matrix code, w2_workload<Dynamic>::fused), max_batch and max_delay as given;
 //   direct   the same threads call W2 itself, one sample per call (w2_workload<1>::fused: the
 //            matrix-vector code a user calls per request without a batcher);
-//   ceiling  hand-written batch code at the batch sizes that round's batcher formed: the same
-//            fused matrix-matrix code on ready-made batches of those sizes, one batch after another, on
-//            as many threads as the machine has cores (what the batches alone cost, with no queue).
-// Each variant runs for --seconds. Throughput is answers per CPU-second of the whole process (every
-// thread's CPU time: what each variant used, as the other benchmarks compare CPU time per call), and
-// per wall-second beside it (on a machine shared with other work, 32 threads get more of it than the
-// ceiling's 2, so wall-time ratios there measure the scheduler's fairness as much as the batcher).
-// Rounds repeat the three in turn, so drift hits them alike; a ratio is the median over rounds of
-// that round's ratio. The batcher's CPU time spent inside call_batch is measured too (thread CPU
-// clock around the model's batch code): the rest is the queue's (copies, locks, waits, wake-ups).
-// Latency: every batcher call is timed (steady_clock around the call); p50 and p99 over all calls of
-// all rounds, printed beside max_delay.
+//   ceiling  hand-written batch code at the batch sizes the latest batcher run formed: the same
+//            fused matrix-matrix code on ready-made batches of those sizes, one batch after another,
+//            on as many threads as the machine has cores (what the batches alone cost, no queue);
+//   queue    the same threads through a batcher of a model that only copies (copy_native): what the
+//            queue itself costs per call (lock, copies, each caller's sleep and wake-up).
+// Each variant runs for --seconds; each round runs the four in a random order (a fixed seed), so
+// drift and the other work on the machine hit them alike; every figure is a median over rounds (a
+// ratio: the median of each round's ratio). Measured per variant with getrusage(RUSAGE_SELF), i.e.
+// every thread of the process the same way: answers per CPU-second (user + kernel), CPU time per
+// answer with its kernel share, context switches per answer; answers per wall-second beside (on a
+// shared machine 32 threads get more of it than the ceiling's 2, so wall-time ratios measure the
+// scheduler's fairness as much as the batcher). The batcher's CPU time inside call_batch is
+// measured too (thread CPU clock around the model's batch code). Latency: every batcher call is
+// timed (steady_clock around the call); p50 and p99 over all calls of all rounds, beside max_delay.
 //
 // Usage: weft_bench_batcher [--rounds N] [--seconds S] [--max-batch B] [--max-delay-us D] [--callers T]
-// (defaults: 5 rounds of 0.5 s, max_batch 16, max_delay 500 us, callers 1, 8 and 32). Prints, per
+// (defaults: 7 rounds of 0.5 s, max_batch 16, max_delay 500 us, callers 1, 8 and 32). Prints, per
 // caller count T:
-//   time batcher32 batcher = 40809 answers per cpu-s, 20170 per wall-s (mean batch 15.9; batches of 16: 98%)
+//   time batcher32 batcher = 42373 answers per cpu-s, 41071 per wall-s; 23.60 us cpu per answer
+//        (30% kernel), 1.02 context switches per answer (mean batch 16.0; batches of 16: 99%)
 //   share batcher32 batcher cpu in call_batch = 0.64
-//   time batcher32 direct = 51795 answers per cpu-s, 14726 per wall-s
-//   time batcher32 ceiling = 79591 answers per cpu-s, 21839 per wall-s (2 threads)
-//   ratio batcher32 batcher/ceiling = 0.51          (per CPU-second)
-//   ratio batcher32 batcher/direct = 0.79
-//   ratio-wall batcher32 batcher/ceiling = 0.92     (per wall-second)
-//   ratio-wall batcher32 batcher/direct = 1.36
+//   time batcher32 direct = ...   time batcher32 ceiling = ...   time batcher32 queue = ...
+//   ratio batcher32 batcher/ceiling = 0.70          (per CPU-second)
+//   ratio batcher32 batcher/direct = 0.93
+//   ratio-wall batcher32 batcher/ceiling = 1.30     (per wall-second)
+//   ratio-wall batcher32 batcher/direct = 2.10
 //   latency batcher32 p50 = 0.39 ms, p99 = 13.90 ms (max_delay 0.50 ms)
 // Exits 1 when an answer through the batcher differs from a per-sample call by 1e-5 or more.
 #include <weft/batcher.hpp>
@@ -44,10 +46,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
 #include <time.h>
 
 namespace {
@@ -86,6 +90,15 @@ struct w2_native {
   }
 };
 
+/// Batch-native and next to free: each answer is its sample's first 10 elements. A batcher of it
+/// costs what the queue itself costs per call (locks, copies, the sleep and the wake-up).
+struct copy_native {
+  using input_type = in784;
+  using output_type = out10;
+  output_type operator()(const input_type& x) const { return x.head<10>(); }
+  batch10 call_batch(const batch784& x) const { return x.topRows<10>(); }
+};
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -97,35 +110,71 @@ double quantile(std::vector<double>& sorted, double q) {
   return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * static_cast<double>(sorted.size())))];
 }
 
-/// CPU time of the whole process so far (every thread), in seconds.
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+double seconds_of(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; }
 
-/// Wall time and CPU time (all threads) of one run, in seconds.
-struct spent {
-  double wall = 0;
-  double cpu = 0;
+/// What the process (every thread) has used so far: CPU time in user and kernel mode, context
+/// switches (voluntary: a thread slept; involuntary: it was preempted). getrusage(RUSAGE_SELF).
+struct usage {
+  double user = 0;
+  double sys = 0;
+  double switches = 0;
+  static usage now() {
+    rusage r{};
+    getrusage(RUSAGE_SELF, &r);
+    return {seconds_of(r.ru_utime), seconds_of(r.ru_stime), static_cast<double>(r.ru_nvcsw + r.ru_nivcsw)};
+  }
 };
 
-/// Runs f(thread, stop_flag) on `threads` threads for `seconds`; returns the time taken.
+/// One run of one variant: wall time, the process's CPU time (user + kernel), context switches,
+/// answers.
+struct spent {
+  double wall = 0;
+  double user = 0;
+  double sys = 0;
+  double switches = 0;
+  long answers = 0;
+  double cpu() const { return user + sys; }
+  double per_cpu_s() const { return static_cast<double>(answers) / cpu(); }
+  double per_wall_s() const { return static_cast<double>(answers) / wall; }
+};
+
+/// Runs f(thread, stop_flag) (returning its answers) on `threads` threads for `seconds`.
 template <class F>
 spent run_threads(int threads, double seconds, F f) {
   std::atomic<bool> stop{false};
+  std::atomic<long> answers{0};
   std::vector<std::thread> pool;
-  const double cpu0 = process_cpu_seconds();
+  const usage u0 = usage::now();
   const auto start = clock_type::now();
-  for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { f(t, stop); });
+  for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { answers += f(t, stop); });
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& th : pool) th.join();
-  return {std::chrono::duration<double>(clock_type::now() - start).count(), process_cpu_seconds() - cpu0};
+  const double wall = std::chrono::duration<double>(clock_type::now() - start).count();
+  const usage u1 = usage::now();
+  return {wall, u1.user - u0.user, u1.sys - u0.sys, u1.switches - u0.switches, answers.load()};
 }
 
+/// Medians over rounds of one variant's figures.
+struct figures {
+  std::vector<double> per_cpu_s, per_wall_s, us_per_answer, sys_share, switches_per_answer;
+  void add(const spent& s) {
+    per_cpu_s.push_back(s.per_cpu_s());
+    per_wall_s.push_back(s.per_wall_s());
+    us_per_answer.push_back(1e6 * s.cpu() / static_cast<double>(s.answers));
+    sys_share.push_back(s.sys / s.cpu());
+    switches_per_answer.push_back(s.switches / static_cast<double>(s.answers));
+  }
+  void print(const std::string& name, const char* variant, const std::string& extra) const {
+    std::printf("time %s %s = %.0f answers per cpu-s, %.0f per wall-s; %.2f us cpu per answer (%.0f%% kernel), "
+                "%.2f context switches per answer%s\n",
+                name.c_str(), variant, median(per_cpu_s), median(per_wall_s), median(us_per_answer),
+                100.0 * median(sys_share), median(switches_per_answer), extra.c_str());
+  }
+};
+
 struct options {
-  int rounds = 5;
+  int rounds = 7;
   double seconds = 0.5;
   std::size_t max_batch = 16;
   long max_delay_us = 500;
@@ -161,10 +210,12 @@ int main(int argc, char** argv) {
     const auto b = weft::batcher(model, opt.max_batch, delay);
     std::atomic<long> wrong{0};
     run_threads(8, 0.2, [&](int t, std::atomic<bool>& stop) {
-      for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 8) {
+      long n = 0;
+      for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 8, ++n) {
         const in784& x = pool[i % pool.size()];
         if (!((b(x) - model(x)).cwiseAbs().maxCoeff() < 1e-5f)) ++wrong;
       }
+      return n;
     });
     if (wrong > 0) {
       std::printf("FAIL: %ld answers through the batcher differ from per-sample calls\n", wrong.load());
@@ -172,66 +223,61 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::mt19937 shuffler(14);
   for (const int callers : opt.callers) {
-    std::vector<double> r_ceiling, r_direct, t_batcher, t_direct, t_ceiling, latencies;
-    std::vector<double> rw_ceiling, rw_direct, w_batcher, w_direct, w_ceiling, in_model;
-    std::array<long, max_sizes> formed{};
-    for (int round = 0; round < opt.rounds; ++round) {
-      // batcher
+    figures batcher_fig, direct_fig, ceiling_fig, queue_fig;
+    std::vector<double> r_ceiling, r_direct, rw_ceiling, rw_direct, latencies, in_model;
+    std::array<long, max_sizes> formed{};  // batches formed, by size, over all rounds
+    std::array<long, max_sizes> last{};    // by the latest batcher run: the sizes the ceiling runs
+
+    const auto run_batcher = [&](double seconds, bool timed) {
       for (auto& c : *model.sizes) c = 0;
       *model.model_cpu_ns = 0;
       std::vector<std::vector<double>> lat(static_cast<std::size_t>(callers));
-      std::atomic<long> answered{0};
       const auto b = weft::batcher(model, opt.max_batch, delay);
-      const spent wall_b = run_threads(callers, opt.seconds, [&](int t, std::atomic<bool>& stop) {
+      const spent s = run_threads(callers, seconds, [&](int t, std::atomic<bool>& stop) {
         auto& mine = lat[static_cast<std::size_t>(t)];
         mine.reserve(1 << 16);
         long n = 0;
-        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7) {
+        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7, ++n) {
           const auto start = clock_type::now();
           const out10 y = b(pool[i % pool.size()]);
           mine.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - start).count());
           if (y(0) < -1.0f) std::abort();  // softmax: never negative; keeps y alive
-          ++n;
         }
-        answered += n;
+        return n;
       });
+      for (int k = 0; k < max_sizes; ++k) last[static_cast<std::size_t>(k)] = (*model.sizes)[static_cast<std::size_t>(k)];
+      if (!timed) return s;
       for (auto& v : lat) latencies.insert(latencies.end(), v.begin(), v.end());
-      std::array<long, max_sizes> sizes{};
-      for (int s = 0; s < max_sizes; ++s) sizes[static_cast<std::size_t>(s)] = (*model.sizes)[static_cast<std::size_t>(s)];
-      for (int s = 0; s < max_sizes; ++s) formed[static_cast<std::size_t>(s)] += sizes[static_cast<std::size_t>(s)];
-      const double batcher_rate = static_cast<double>(answered) / wall_b.cpu;
-      in_model.push_back(static_cast<double>(*model.model_cpu_ns) * 1e-9 / wall_b.cpu);
-      const double batcher_wall_rate = static_cast<double>(answered) / wall_b.wall;
-
-      // direct
-      std::atomic<long> direct_answered{0};
-      const spent wall_d = run_threads(callers, opt.seconds, [&](int t, std::atomic<bool>& stop) {
+      for (int k = 0; k < max_sizes; ++k) formed[static_cast<std::size_t>(k)] += last[static_cast<std::size_t>(k)];
+      in_model.push_back(static_cast<double>(*model.model_cpu_ns) * 1e-9 / s.cpu());
+      return s;
+    };
+    const auto run_direct = [&] {
+      return run_threads(callers, opt.seconds, [&](int t, std::atomic<bool>& stop) {
         long n = 0;
-        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7) {
+        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7, ++n) {
           const out10 y = model(pool[i % pool.size()]);
           if (y(0) < -1.0f) std::abort();
-          ++n;
         }
-        direct_answered += n;
+        return n;
       });
-      const double direct_rate = static_cast<double>(direct_answered) / wall_d.cpu;
-      const double direct_wall_rate = static_cast<double>(direct_answered) / wall_d.wall;
-
-      // ceiling: this round's batch sizes, as ready-made batches, one after another on each core
-      // (about 256 batches, each size as often as the batcher formed it)
+    };
+    // the latest batcher run's batch sizes, as ready-made batches (about 256, each size as often as
+    // the batcher formed it), one after another on each core
+    const auto run_ceiling = [&] {
       long formed_now = 0;
-      for (const long c : sizes) formed_now += c;
+      for (const long c : last) formed_now += c;
       std::vector<batch784> batches;
-      for (int s = 1; s < max_sizes; ++s)
-        for (long k = 0, copies = (sizes[static_cast<std::size_t>(s)] * 256 + formed_now - 1) / std::max(formed_now, 1L);
-             k < copies; ++k) {
-          batch784 x(784, s);
-          for (int j = 0; j < s; ++j) x.col(j) = pool[static_cast<std::size_t>(j + k) % pool.size()];
+      for (int k = 1; k < max_sizes; ++k)
+        for (long j = 0, copies = (last[static_cast<std::size_t>(k)] * 256 + formed_now - 1) / std::max(formed_now, 1L);
+             j < copies; ++j) {
+          batch784 x(784, k);
+          for (int c = 0; c < k; ++c) x.col(c) = pool[static_cast<std::size_t>(c + j) % pool.size()];
           batches.push_back(std::move(x));
         }
-      std::atomic<long> ceiling_answered{0};
-      const spent wall_c = run_threads(cores, opt.seconds, [&](int t, std::atomic<bool>& stop) {
+      return run_threads(cores, opt.seconds, [&](int t, std::atomic<bool>& stop) {
         long n = 0;
         for (std::size_t i = static_cast<std::size_t>(t); !stop; ++i) {
           const batch784& x = batches[i % batches.size()];
@@ -239,38 +285,60 @@ int main(int argc, char** argv) {
           if (y(0, 0) < -1.0f) std::abort();
           n += x.cols();
         }
-        ceiling_answered += n;
+        return n;
       });
-      const double ceiling_rate = static_cast<double>(ceiling_answered) / wall_c.cpu;
-      const double ceiling_wall_rate = static_cast<double>(ceiling_answered) / wall_c.wall;
-      t_batcher.push_back(batcher_rate);
-      t_direct.push_back(direct_rate);
-      t_ceiling.push_back(ceiling_rate);
-      r_ceiling.push_back(batcher_rate / ceiling_rate);
-      r_direct.push_back(batcher_rate / direct_rate);
-      w_batcher.push_back(batcher_wall_rate);
-      w_direct.push_back(direct_wall_rate);
-      w_ceiling.push_back(ceiling_wall_rate);
-      rw_ceiling.push_back(batcher_wall_rate / ceiling_wall_rate);
-      rw_direct.push_back(batcher_wall_rate / direct_wall_rate);
+    };
+
+    // the queue alone: a batcher of copy_native, same callers, max_batch and max_delay
+    const auto run_queue = [&] {
+      const auto b = weft::batcher(copy_native{}, opt.max_batch, delay);
+      return run_threads(callers, opt.seconds, [&](int t, std::atomic<bool>& stop) {
+        long n = 0;
+        for (std::size_t i = static_cast<std::size_t>(t); !stop; i += 7, ++n) {
+          const out10 y = b(pool[i % pool.size()]);
+          if (y(0) < -2.0f) std::abort();  // inputs lie in [-1, 1]; keeps y alive
+        }
+        return n;
+      });
+    };
+
+    run_batcher(0.2, false);  // warm-up: the first batch sizes for a ceiling run before the batcher's
+    for (int round = 0; round < opt.rounds; ++round) {
+      std::array<int, 4> order{0, 1, 2, 3};
+      std::shuffle(order.begin(), order.end(), shuffler);
+      spent b, d, c, q;
+      for (const int v : order) {
+        if (v == 0) b = run_batcher(opt.seconds, true);
+        else if (v == 1) d = run_direct();
+        else if (v == 2) c = run_ceiling();
+        else q = run_queue();
+      }
+      batcher_fig.add(b);
+      direct_fig.add(d);
+      ceiling_fig.add(c);
+      queue_fig.add(q);
+      r_ceiling.push_back(b.per_cpu_s() / c.per_cpu_s());
+      r_direct.push_back(b.per_cpu_s() / d.per_cpu_s());
+      rw_ceiling.push_back(b.per_wall_s() / c.per_wall_s());
+      rw_direct.push_back(b.per_wall_s() / d.per_wall_s());
     }
     long batches = 0, samples = 0;
-    for (int s = 1; s < max_sizes; ++s) {
-      batches += formed[static_cast<std::size_t>(s)];
-      samples += formed[static_cast<std::size_t>(s)] * s;
+    for (int k = 1; k < max_sizes; ++k) {
+      batches += formed[static_cast<std::size_t>(k)];
+      samples += formed[static_cast<std::size_t>(k)] * k;
     }
     const long full = formed[std::min<std::size_t>(opt.max_batch, max_sizes - 1)];
     std::sort(latencies.begin(), latencies.end());
     const std::string name = "batcher" + std::to_string(callers);
-    std::printf("time %s batcher = %.0f answers per cpu-s, %.0f per wall-s (mean batch %.1f; batches of %zu: %.0f%%)\n",
-                name.c_str(), median(t_batcher), median(w_batcher),
-                batches ? static_cast<double>(samples) / static_cast<double>(batches) : 0.0, opt.max_batch,
-                batches ? 100.0 * static_cast<double>(full) / static_cast<double>(batches) : 0.0);
+    char extra[128];
+    std::snprintf(extra, sizeof extra, " (mean batch %.1f; batches of %zu: %.0f%%)",
+                  batches ? static_cast<double>(samples) / static_cast<double>(batches) : 0.0, opt.max_batch,
+                  batches ? 100.0 * static_cast<double>(full) / static_cast<double>(batches) : 0.0);
+    batcher_fig.print(name, "batcher", extra);
     std::printf("share %s batcher cpu in call_batch = %.2f\n", name.c_str(), median(in_model));
-    std::printf("time %s direct = %.0f answers per cpu-s, %.0f per wall-s\n", name.c_str(), median(t_direct),
-                median(w_direct));
-    std::printf("time %s ceiling = %.0f answers per cpu-s, %.0f per wall-s (%d threads)\n", name.c_str(),
-                median(t_ceiling), median(w_ceiling), cores);
+    direct_fig.print(name, "direct", "");
+    ceiling_fig.print(name, "ceiling", " (" + std::to_string(cores) + " threads)");
+    queue_fig.print(name, "queue", " (a batcher of a model that only copies: the queue's own cost)");
     std::printf("ratio %s batcher/ceiling = %.2f\n", name.c_str(), median(r_ceiling));
     std::printf("ratio %s batcher/direct = %.2f\n", name.c_str(), median(r_direct));
     std::printf("ratio-wall %s batcher/ceiling = %.2f\n", name.c_str(), median(rw_ceiling));

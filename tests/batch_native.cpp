@@ -1,12 +1,13 @@
 // Tests for the batch paths of the combinators (weft/detail/batch_native.hpp, batch_branches.hpp):
 // sequence, ensemble and fan_out | concat of batch-native models are batch-native exactly when they
-// can be; weft::batched of one calls each model's call_batch once; answers equal per-sample calls;
+// can be; named and shaped of a batch-native model forward call_batch; weft::batched of one calls each model's call_batch once; answers equal per-sample calls;
 // errors name the stage path; wrong sample counts are shape errors.
 #include <weft/batched.hpp>
 #include <weft/eigen.hpp>
 #include <weft/ensemble.hpp>
 #include <weft/fan_out.hpp>
 #include <weft/sequence.hpp>
+#include <weft/shaped.hpp>
 #include <weft/xtensor.hpp>
 #include <xtensor/xview.hpp>
 
@@ -380,4 +381,72 @@ TEST_CASE("fan_out | concat of batch-native branches: each branch once, samples 
   const auto r = weft::fan_out(d43{}, failing) | weft::concat;
   const auto err = thrown<weft::shape_error>([&] { (void)weft::batched(r)(x); });
   CHECK(err.path_text() == "batched[*] > sequence[0] > fan_out[1]");
+}
+
+// ---------------------------------------------------------------------------------------------
+// named and shaped forward call_batch
+// ---------------------------------------------------------------------------------------------
+
+static_assert(weft::batch_native<weft::named_model<d43>>);
+static_assert(weft::batch_native<weft::shaped_model<d43>>);
+static_assert(weft::batch_native<weft::named_model<std::reference_wrapper<const d43>>>);
+static_assert(!weft::batch_native<weft::named_model<plain3>>);
+static_assert(!weft::batch_native<weft::shaped_model<plain3>>);
+static_assert(weft::batch_native<weft::sequence<weft::named_model<d43>, relu3, weft::shaped_model<d32>>>);
+
+TEST_CASE("batched(named(m)) and batched(shaped(m)): one call_batch of m, the per-sample answers") {
+  const d43 m;
+  const batch4 b = random_batch(6);
+  const batch3 by_name = weft::batched(weft::named("dense", std::cref(m)))(b);
+  CHECK(*m.batches == 1);
+  CHECK(*m.per_sample == 0);
+  const batch3 by_shape = weft::batched(weft::shaped(std::cref(m), weft::shape{4}, weft::shape{3}))(b);
+  CHECK(*m.batches == 2);
+  CHECK(*m.per_sample == 0);
+  REQUIRE(by_name.cols() == 6);
+  for (Eigen::Index j = 0; j < b.cols(); ++j) {
+    CHECK(by_name.col(j).isApprox(m(vec4(b.col(j)))));
+    CHECK(by_shape.col(j) == by_name.col(j));
+  }
+
+  // a sequence of named and shaped stages runs each stage's call_batch once
+  const d32 last;
+  const auto p = weft::sequence(weft::named("first", std::cref(m)), relu3{},
+                                weft::shaped(std::cref(last), weft::shape{3}, weft::shape{2}));
+  const batch2 y = weft::batched(p)(b);
+  CHECK(*m.batches == 3);
+  CHECK(*last.batches == 1);
+  CHECK(*last.per_sample == 0);
+  for (Eigen::Index j = 0; j < b.cols(); ++j) CHECK(y.col(j).isApprox(p(vec4(b.col(j)))));
+
+  // xtensor: samples along axis 0
+  const x_mix mix;
+  xbatch xb = xbatch::from_shape({3, 4});
+  for (std::size_t j = 0; j < 3; ++j)
+    for (std::size_t i = 0; i < 4; ++i) xb(j, i) = static_cast<float>(10 * j + i);
+  const xbatch xy = weft::batched(weft::shaped(std::cref(mix), weft::shape{4}, weft::shape{3}))(xb);
+  CHECK(*mix.batches == 1);
+  CHECK(xy(2, 1) == 21.0f + 22.0f);
+}
+
+TEST_CASE("named and shaped call_batch: errors name the wrapper; shaped checks the batch's extents") {
+  d43 failing;
+  failing.fail = true;
+  const auto e = thrown<weft::shape_error>([&] { (void)weft::batched(weft::named("encoder", failing))(random_batch(3)); });
+  CHECK(e.path_text() == "batched[*] \"encoder\"");
+
+  // shaped declares a width its dynamic model's batch must have: another width fails, before m runs
+  const auto narrow = weft::shaped(head_dyn{}, weft::shape{5}, weft::shape{2});
+  batchx five(5, 2);
+  five.setRandom();
+  const batchx ok = narrow.call_batch(five);
+  CHECK(ok.rows() == 2);
+  CHECK(ok.cols() == 2);
+  batchx four(4, 3);
+  four.setRandom();
+  const auto wrong = thrown<weft::shape_error>([&] { (void)narrow.call_batch(four); });
+  CHECK(wrong.expected() == "f32[5,?]");
+  CHECK(wrong.actual() == "f32[4,3]");
+  const auto through_batched = thrown<weft::shape_error>([&] { (void)weft::batched(narrow)(four); });
+  CHECK(through_batched.path_text() == "batched[*]");
 }

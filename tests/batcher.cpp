@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "support/alloc_counter.hpp"
 #include "support/watchdog.hpp"
 
 namespace {
@@ -124,6 +125,22 @@ struct x_pairs {
   }
 };
 
+/// Batch-native on xtensor (which allocates through operator new, so the counter sees every buffer):
+/// per sample (x0 + x1, x2); call_batch allocates its answer and nothing else.
+struct x_quiet {
+  using input_type = xt::xtensor_fixed<float, xt::xshape<3>>;
+  using output_type = xt::xtensor_fixed<float, xt::xshape<2>>;
+  output_type operator()(const input_type& x) const { return {x(0) + x(1), x(2)}; }
+  xt::xtensor<float, 2> call_batch(const xt::xtensor<float, 2>& b) const {
+    xt::xtensor<float, 2> y = xt::xtensor<float, 2>::from_shape({b.shape(0), 2});
+    for (std::size_t j = 0; j < b.shape(0); ++j) {
+      y(j, 0) = b(j, 0) + b(j, 1);
+      y(j, 1) = b(j, 2);
+    }
+    return y;
+  }
+};
+
 vec4 sample(float k) { return vec4(k, 2.0f * k, k + 1.0f, 3.0f); }
 
 /// Waits (up to 10 s) until b has taken n calls not yet answered.
@@ -147,6 +164,7 @@ TEST_CASE("batcher is a model with m's per-sample types; only a batch-native m i
                                weft::detail::batcher_needs_batch_native<weft::detail::batcher_model, per_sample_only>>);
   static_assert(!weft::detail::batcher_judgement<int>::ok);
   static_assert(!weft::batch_native<b_t>);  // a batcher takes single samples
+  static_assert(weft::detail::batcher_judgement<weft::named_model<pair_sum>>::ok);  // named forwards call_batch
   const auto b = weft::batcher(pair_sum{}, 4, 1ms);
   static_assert(std::is_same_v<std::remove_const_t<decltype(b)>, b_t>);
   CHECK(b.max_batch() == 4);
@@ -387,4 +405,19 @@ TEST_CASE("xtensor samples (along axis 0 of the batch), and a borrowed model (st
   static_assert(std::is_same_v<std::remove_const_t<decltype(borrowed)>, weft::batcher<std::reference_wrapper<const pair_sum>>>);
   CHECK(borrowed(sample(2.0f)) == m(sample(2.0f)));
   CHECK(m.log->read() == std::vector<long>{1});
+}
+
+TEST_CASE("after its first batch, a batch of the same size allocates nothing but m's own answer") {
+  weft_test::watchdog guard("allocations per batch", 30);
+  const x_quiet m;
+  using xin = x_quiet::input_type;
+  const auto b = weft::batcher(std::cref(m), 1, 60s);  // batches of one: the caller runs each at once
+  CHECK(b(xin{1.0f, 2.0f, 3.0f})(0) == 3.0f);          // the first: the batch record, its input buffer
+  const xt::xtensor<float, 2> one = xt::xtensor<float, 2>::from_shape({1, 3});
+  const long m_own = allocations_during(1, [&] { (void)m.call_batch(one); });
+  CHECK(m_own >= 1);
+  float sum = 0.0f;
+  const long through = allocations_during(20, [&] { sum += b(xin{1.0f, 2.0f, 3.0f})(0); });
+  CHECK(sum == 60.0f);
+  CHECK(through == 20 * m_own);
 }

@@ -24,9 +24,11 @@
 //   b.shutdown(), or destroying the last handle, drains: the batch being formed runs at once, every
 //   call taken before is answered, later calls throw weft::shutdown_error. shutdown() blocks until the
 //   calls taken are answered; it must not be called from inside m. No call is lost or answered twice.
-//   Costs: per call, one lock, one wait on a condition variable, the copy of x into the batch and of
-//   its answer out (no allocation for fixed extents); per batch, one batch record, the input batch
-//   and m's answer (heap allocations). A lone caller waits up to max_delay.
+//   Costs: per call, one lock, one sleep on a condition variable (a context switch: most of the
+//   queue's cost, docs/batches.md), the copy of x into the batch and of its answer out (no
+//   allocation for fixed extents); per batch, m's answer. Batch records and their input buffers are
+//   reused (at most 4 kept), so after its first batch of a size the batcher allocates nothing
+//   itself. A lone caller waits up to max_delay.
 //   Thread safety: calls (and shutdown) from any number of threads at once; m is called const, by as
 //   many threads as batches run at once.
 //   Example:  auto b = weft::batcher(onnx_model, 32, std::chrono::microseconds(500));
@@ -36,6 +38,7 @@
 
 #include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -122,8 +125,10 @@ class batcher_queue {
   static constexpr bool fixed_samples = fully_static_v<in>;
 
   /// One batch: the callers' samples (each caller waits while its batch runs, so its input lives).
+  /// Records are reused: the last of a batch's callers to read its answer hands it back (spare_).
   struct batch {
     std::vector<const in*> samples;
+    in_batch input;  // the samples side by side; kept, so a batch of the same extents allocates nothing
     shape extents;  // the samples' extents (read only when in has extents known at run time)
     clock::time_point deadline;
     batch_state state = batch_state::open;
@@ -134,6 +139,24 @@ class batcher_queue {
     out_batch answer;
     shape answer_extents;  // of one sample of the answer
     std::exception_ptr failure;
+    std::atomic<std::size_t> readers{0};  // callers yet to read the answer (set before answered)
+
+    /// Ready to gather again (only its last reader held it; under the queue's lock).
+    void reset() noexcept {
+      samples.clear();
+      state = batch_state::open;
+      answered = false;
+      failure = nullptr;
+    }
+  };
+
+  /// Hands b back to the queue once its last caller has read its answer (see batch).
+  struct reader_done {
+    batcher_queue& queue;
+    std::shared_ptr<batch>& b;
+    ~reader_done() {
+      if (b->readers.fetch_sub(1, std::memory_order_acq_rel) == 1) queue.recycle(std::move(b));
+    }
   };
 
  public:
@@ -167,8 +190,15 @@ class batcher_queue {
       }
       const bool leader = !open_;
       if (leader) {  // built before it is shared: a failed allocation leaves no batch without a leader
-        auto fresh = std::make_shared<batch>();
-        fresh->samples.reserve(max_batch_);
+        std::shared_ptr<batch> fresh;
+        if (spare_.empty()) {
+          fresh = std::make_shared<batch>();
+          fresh->samples.reserve(max_batch_);
+        } else {
+          fresh = std::move(spare_.back());
+          spare_.pop_back();
+          fresh->reset();
+        }
         fresh->extents = ext;
         fresh->deadline = clock::now() + max_delay_;
         open_ = std::move(fresh);
@@ -198,6 +228,7 @@ class batcher_queue {
         b->answer_ready.wait(answer_lock, [&] { return b->answered; });
       }
     }
+    const reader_done done{*this, b};
     return answer_of(*b, index);  // b is answered: its answer and failure no longer change
   }
 
@@ -231,16 +262,24 @@ class batcher_queue {
     open_.reset();
   }
 
+  /// Keeps b for a later batch (at most max_spare records; the rest are freed). Under no lock.
+  void recycle(std::shared_ptr<batch>&& b) {
+    std::lock_guard lock(mutex_);
+    if (spare_.size() < max_spare) spare_.push_back(std::move(b));
+  }
+
   /// Runs b (sealed: its samples no longer change) on this thread, then wakes its callers.
   void run(batch& b) {
     const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(b.samples.size());
+    b.readers.store(b.samples.size(), std::memory_order_relaxed);  // published by answered's lock
     try {
       const shape ext = fixed_samples ? static_dims<in>() : b.extents;
-      in_batch x = tensor_traits<in_batch>::make(batch_dims<in_batch>(n, ext));
+      const shape dims = batch_dims<in_batch>(n, ext);
+      if (!same_extents(tensor_traits<in_batch>::extents_of(b.input), dims)) b.input = tensor_traits<in_batch>::make(dims);
       const std::ptrdiff_t in_size = ext.element_count();
-      auto* dst = tensor_traits<in_batch>::data(x);
+      auto* dst = tensor_traits<in_batch>::data(b.input);
       for (std::ptrdiff_t j = 0; j < n; ++j) copy_flat(*b.samples[static_cast<std::size_t>(j)], dst + j * in_size);
-      b.answer = unwrap(model_).call_batch(x);
+      b.answer = unwrap(model_).call_batch(b.input);
       const batch_geometry answered = geometry_of(b.answer);
       check_samples<out_batch, out>(b.answer, answered);
       if (answered.count != n) throw_batch_count<out_batch, out>(n, b.answer);
@@ -290,6 +329,8 @@ class batcher_queue {
   mutable std::mutex mutex_;
   std::condition_variable drained_;
   std::shared_ptr<batch> open_;  // the batch taking samples, or none
+  static constexpr std::size_t max_spare = 4;
+  std::vector<std::shared_ptr<batch>> spare_;  // records to reuse (see batch)
   std::size_t pending_ = 0;      // samples taken and not yet answered
   bool stopped_ = false;
 };

@@ -11,7 +11,8 @@
 //   weft::model_traits<M> gives input_type, output_type and name(m): a `name` member if present,
 //   else the name given with weft::named, else a readable default (the type's name).
 //   weft::named(name, m) gives m a run-time name (copied, cut at the first NUL); the result is a
-//   wrapper that get, answered, describe, to_dot and strict see through.
+//   wrapper that get, answered, describe, to_dot and strict see through; it forwards call_batch, so
+//   a named batch-native model is batch-native (weft/batch.hpp).
 //   weft::fn<In, Out>(f) makes a model of any callable; weft::fn(&function) and weft::fn(lambda)
 //   deduce In and Out from a non-generic signature. Empty callables take no space. weft::fn of a
 //   generic (auto) lambda or an overloaded callable fails to compile at the call, asking for
@@ -221,6 +222,13 @@ struct named_model {
     requires detail::foreign_argument<X, input_type>
   WEFT_INLINE output_type operator()(const X& x, detail::entry_diagnostic<X, input_type> = {}) const {
     return detail::enter(*this, x);
+  }
+  /// The wrapped model's call_batch (weft/batch.hpp), when it has one: a named batch-native model is
+  /// batch-native, and weft::batched or a sequence of it runs one call_batch, not one call per sample.
+  template <class Batch>
+    requires requires(const detail::unwrap_t<M>& m, const Batch& b) { m.call_batch(b); }
+  WEFT_INLINE decltype(auto) call_batch(const Batch& b) const {
+    return detail::unwrap(model).call_batch(b);
   }
   /// The wrapped model's declared shapes, when it declares them.
   shape input_shape() const requires detail::declares_input_shape<detail::unwrap_t<M>> { return detail::unwrap(model).input_shape(); }

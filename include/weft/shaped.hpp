@@ -13,6 +13,9 @@
 //   f32[12]"; inside a combinator the error gains the stage's path), then calls m; m's exceptions
 //   pass unchanged. m is stored by value (moved from an rvalue; std::ref(m) borrows). Calls are
 //   const and thread-safe when m's are. Cost: one extent comparison per call.
+//   When m has call_batch (weft/batch.hpp), so has the shaped model: the batch is checked against
+//   the batch of `in` (any sample count), then m.call_batch runs; a shaped batch-native model is
+//   batch-native.
 //   Layout: the members are model, in, out (a see-through wrapper, like weft::named_model).
 #ifndef WEFT_SHAPED_HPP
 #define WEFT_SHAPED_HPP
@@ -23,6 +26,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "batched.hpp"  // detail::batch_dims
 #include "detail/call_context.hpp"
 #include "detail/config.hpp"
 #include "detail/entry.hpp"
@@ -75,6 +79,21 @@ struct shaped_model {
       if (!in.admits(tensor_traits<input_type>::extents_of(x))) detail::throw_entry_mismatch(*this, x);
     }
     return std::forward<F>(call)(x);
+  }
+
+  /// The wrapped model's call_batch (weft/batch.hpp), when it has one: checks the batch against the
+  /// batch of the declared input shape (any sample count; shape_error naming both batch specs), then
+  /// calls it. A shaped batch-native model is batch-native.
+  template <class Batch>
+    requires requires(const detail::unwrap_t<M>& m, const Batch& b) { m.call_batch(b); }
+  WEFT_INLINE decltype(auto) call_batch(const Batch& b) const {
+    if constexpr (tensor<Batch>) {
+      const shape want = detail::batch_dims<Batch>(dyn, in);
+      const shape got = tensor_traits<Batch>::extents_of(b);
+      if (!want.admits(got)) [[unlikely]]
+        throw shape_error(spec_name<Batch>(want), spec_name<Batch>(got));
+    }
+    return detail::unwrap(model).call_batch(b);
   }
 
   /// Another tensor type or an expression, judged and bridged (checked) first: see weft/detail/entry.hpp.
