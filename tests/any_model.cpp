@@ -117,6 +117,16 @@ struct flaky {  // fails its first `failures` calls
     return x + vec4::Ones();
   }
 };
+struct sends_email {  // has side effects: must run once per request, never retried
+  using input_type = vec4;
+  using output_type = vec4;
+  static constexpr bool idempotent = false;
+  int* sent = nullptr;
+  output_type operator()(const input_type& x) const {
+    ++*sent;
+    return x;
+  }
+};
 struct recorder {  // observer: every entered path
   std::vector<std::string> log;
   void on_enter(const weft::stage_event& e) { log.push_back(std::string(e.path) + " : " + std::string(e.specs)); }
@@ -124,6 +134,7 @@ struct recorder {  // observer: every entered path
 
 using any44 = weft::any_model<vec4, vec4>;
 using any44x = weft::any_model<vecx, vecx>;
+using any44_effects = weft::any_model<vec4, vec4, weft::with_side_effects>;
 
 }  // namespace any_test
 
@@ -150,6 +161,39 @@ static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec2, vec4, scal
 static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec4, vec4, head2>,
                              weft::detail::extent_mismatch<weft::detail::any_model_output, weft::f32<2>, weft::f32<4>>>);
 static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec4, vec4, scale>, weft::detail::no_diagnostic>);
+
+// Side effects: any_model<In, Out> is the idempotent_only one, which retry may retry; the
+// with_side_effects one declares idempotent = false.
+static_assert(std::is_same_v<any44, weft::any_model<vec4, vec4, weft::idempotent_only>>);
+static_assert(any44::idempotent && !any44_effects::idempotent);
+static_assert(std::is_void_v<weft::detail::first_not_idempotent<any44>::type>);
+static_assert(std::is_same_v<weft::detail::first_not_idempotent<any44_effects>::type, any44_effects>);
+static_assert(std::is_same_v<weft::detail::retry_diagnostic<weft::detail::first_not_idempotent<any44_effects>::type>,
+                             weft::detail::retry_of_side_effects<any44_effects>>);
+namespace any_test {
+using notify_pipeline = decltype(weft::sequence(scale{}, weft::named("notify", sends_email{})));
+using with_erased_effects = weft::sequence<scale, any44_effects>;
+}  // namespace any_test
+// Through a stage of a combinator: retry refuses a pipeline holding a with_side_effects any_model.
+static_assert(std::is_same_v<weft::detail::first_not_idempotent<with_erased_effects>::type, any44_effects>);
+// any_model<In, Out> refuses a model that declares idempotent = false, seen through wrappers and
+// stages, and a nested with_side_effects any_model; with_side_effects holds them.
+static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec4, vec4, sends_email>,
+                             weft::detail::any_model_of_side_effects<sends_email>>);
+static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec4, vec4, notify_pipeline>,
+                             weft::detail::any_model_of_side_effects<sends_email>>);
+static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec4, vec4, any44_effects>,
+                             weft::detail::any_model_of_side_effects<any44_effects>>);
+static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec4, vec4, notify_pipeline, weft::with_side_effects>,
+                             weft::detail::no_diagnostic>);
+static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec4, vec4, any44_effects, weft::with_side_effects>,
+                             weft::detail::no_diagnostic>);
+// A connection mistake is reported first (one mistake, one error).
+static_assert(std::is_same_v<weft::detail::any_model_diagnostic<vec2, vec4, sends_email>,
+                             weft::detail::extent_mismatch<weft::detail::any_model_input, weft::f32<2>, weft::f32<4>>>);
+// An any_model<In, Out> converts to the with_side_effects one (taking its model without throwing).
+static_assert(std::is_convertible_v<const any44&, any44_effects> && std::is_nothrow_constructible_v<any44_effects, any44&&>);
+static_assert(weft::model<any44_effects> && weft::batch_native<any44_effects> && sizeof(any44_effects) == sizeof(any44));
 
 TEST_CASE("any_model calls the held model through the bridges a sequence link makes") {
   const vec4 x(1, 2, 3, 4);
@@ -352,6 +396,32 @@ TEST_CASE("describe and to_dot: a node \"any\" over the held model's tree, with 
         "    < checked copy (eigen f32[?] -> eigen f32[4])\n");
   CHECK(weft::describe(any44{}) == "any (empty): f32[4] -> f32[4]\n");
   CHECK(weft::to_dot(a).find("subgraph cluster_0 {\n    label=\"any\\nf32[4] -> f32[4]\"") != std::string::npos);
+}
+
+TEST_CASE("side effects: with_side_effects holds any model; any_model<In, Out> converts to it unnested") {
+  using weft::operator|;
+  const vec4 x(1, -2, 3, 4);
+  int sent = 0;
+  const any44_effects notify = weft::sequence(scale{2}, weft::named("notify", sends_email{&sent}));
+  CHECK(notify(x) == x * 2);
+  CHECK(sent == 1);
+  CHECK((scale{1} | notify)(x) == x * 2);  // a stage like any other
+  CHECK(sent == 2);
+  const any44_effects plain = scale{3};  // an idempotent model too
+  CHECK(plain(x) == x * 3);
+
+  // Converted from an any_model<In, Out>: the same held model, not an any_model inside another.
+  const any44 typed = scale{2} | xplus{};
+  const any44_effects copied = typed;
+  CHECK(copied(x) == x * 2 + vec4::Ones());
+  CHECK(weft::describe(copied) == weft::describe(typed));
+  CHECK(!typed.empty());
+  any44 source = weft::named("doubler", scale{2});
+  any44_effects taken;
+  CHECK(allocations_during(1, [&] { taken = std::move(source); }) == 0);
+  CHECK(source.empty());  // NOLINT(bugprone-use-after-move): moved-from is specified empty
+  CHECK(taken.name == "doubler");
+  CHECK(taken(x) == x * 2);
 }
 
 TEST_CASE("any_model inside every combinator") {

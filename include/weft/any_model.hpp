@@ -10,6 +10,16 @@
 //   any_model_output and both specs (docs/diagnostics.md); a model that may decline (std::optional
 //   output) is refused the same way. A checked bridge (a dyn extent meeting a static one) throws
 //   weft::shape_error at the call, as in a sequence.
+//   Side effects: weft::any_model<In, Out> is any_model<In, Out, weft::idempotent_only>: it holds
+//   only models weft::retry would accept. A model that declares idempotent = false, itself or
+//   anywhere inside (a wrapper's inner model, a combinator's stage, a nested any_model<..,
+//   with_side_effects>), fails to compile at the construction with one `weft:` diagnostic,
+//   weft::detail::any_model_of_side_effects<the model that declares it>, naming the remedy:
+//   weft::any_model<In, Out, weft::with_side_effects> holds any model and itself declares
+//   idempotent = false, so weft::retry refuses it (and any pipeline holding it) with retry's own
+//   diagnostic. So retry's compile-time check survives the erasure. An any_model<In, Out> converts
+//   to an any_model<In, Out, weft::with_side_effects> (the same held model, not a nested one);
+//   the other way round is the diagnostic above.
 //   Construction: any_model(m) holds a decayed copy of model m (moved from an rvalue; std::ref(m)
 //   borrows m, which must outlive it). A model of at most any_model_buffer_size (64) bytes, alignment
 //   at most alignof(std::max_align_t) and a noexcept move constructor is stored in place (no heap
@@ -38,8 +48,9 @@
 //   indirect call per batch.
 //   describe/to_dot: a node of its own, "any", with In's and Out's specs and the held model's tree
 //   as its one child, the bridges into and out of it drawn as a combinator's (weft/describe.hpp).
-//   Not seen through by weft::get, weft::strict or weft::retry's idempotence check (the held type
-//   is erased): check a pipeline under strict, and retry it, before erasing it.
+//   Not seen through by weft::get or weft::strict (the held type is erased): check a pipeline
+//   under strict before erasing it. weft::retry's idempotence check needs no seeing through: the
+//   any_model's own `idempotent` answers for what it holds (see Side effects).
 //   Cost: sizeof is 96 bytes on x86-64 (the buffer, the table pointer, the name view).
 //   Example:  weft::any_model<Eigen::VectorXf, Eigen::VectorXf> a = scaler{} | weft::softmax;
 #ifndef WEFT_ANY_MODEL_HPP
@@ -66,6 +77,7 @@
 #include "detail/config.hpp"
 #include "detail/describe_node.hpp"
 #include "detail/entry.hpp"
+#include "detail/idempotence.hpp"
 #include "detail/materialise.hpp"
 #include "detail/shape_checks.hpp"
 #include "errors.hpp"
@@ -88,7 +100,14 @@ class empty_model_error : public error_base<empty_model_error> {
                    "any_model " + std::string(specs) + " holds no model (default-constructed or moved from)") {}
 };
 
-template <class In, class Out>
+/// weft::any_model's third argument, the default: it holds only models weft::retry would accept
+/// (none inside declares idempotent = false), so it declares idempotent = true itself.
+struct idempotent_only {};
+/// weft::any_model's third argument: it holds any model, and declares idempotent = false itself
+/// (weft::retry refuses it, and any pipeline holding it).
+struct with_side_effects {};
+
+template <class In, class Out, class Effects = idempotent_only>
 class any_model;
 
 namespace detail {
@@ -98,12 +117,31 @@ struct any_model_input {};
 /// WHERE: the link from the held model's output_type to an any_model's Out.
 struct any_model_output {};
 
-/// The one diagnostic for holding a D in an any_model<In, Out> (no_diagnostic when it connects).
-template <class In, class Out, class D, class Output = output_t<D>>
+/// WHAT: the model (the one given to an any_model<In, Out>, or one inside it) that declares
+/// idempotent = false; an any_model<In, Out> (weft::idempotent_only) must not hold it.
+template <class Model>
+struct any_model_of_side_effects {
+  static_assert(never<Model>,
+                "weft: any_model: this model declares idempotent = false (it has side effects), and "
+                "weft::any_model<In, Out> holds only models weft::retry may retry (retry cannot see "
+                "inside it); hold it in weft::any_model<In, Out, weft::with_side_effects>");
+};
+
+/// The model inside D that an any_model with these Effects must not hold (void when none).
+template <class Effects, class D>
+using any_model_refused =
+    std::conditional_t<std::is_same_v<Effects, idempotent_only>, typename first_not_idempotent<D>::type, void>;
+
+/// The one diagnostic for holding a D in an any_model<In, Out, Effects> (no_diagnostic when it
+/// may): the connections first, then the model's side effects.
+template <class In, class Out, class D, class Effects = idempotent_only, class Output = output_t<D>>
 using any_model_diagnostic = std::conditional_t<
     !connects_v<In, input_t<D>>, connection_diagnostic<any_model_input, In, input_t<D>>,
-    std::conditional_t<is_optional<Output>::value, stage_may_decline<any_model_output, Output>,
-                       connection_diagnostic<any_model_output, owned_t<Output>, Out>>>;
+    std::conditional_t<
+        is_optional<Output>::value, stage_may_decline<any_model_output, Output>,
+        std::conditional_t<!connects_v<owned_t<Output>, Out>, connection_diagnostic<any_model_output, owned_t<Output>, Out>,
+                           std::conditional_t<std::is_void_v<any_model_refused<Effects, D>>, no_diagnostic,
+                                              any_model_of_side_effects<any_model_refused<Effects, D>>>>>>;
 
 /// A D connects In -> D -> Out (as the links of a sequence would).
 template <class In, class Out, class D>
@@ -276,15 +314,24 @@ struct any_model_ops {
 }  // namespace detail
 
 /// Any model from In to Out, its type erased; see the header comment.
-template <class In, class Out>
+template <class In, class Out, class Effects>
 class any_model {
   static_assert(tensor<In> && tensor<Out> && tensor_traits<In>::owns_memory && tensor_traits<Out>::owns_memory,
                 "weft: any_model<In, Out>: In and Out must be owning tensor types (Eigen::Matrix, "
                 "xt::xtensor, ...), not views");
+  static_assert(std::is_same_v<Effects, idempotent_only> || std::is_same_v<Effects, with_side_effects>,
+                "weft: any_model<In, Out, Effects>: Effects must be weft::idempotent_only (the default) "
+                "or weft::with_side_effects");
+
+  template <class, class, class>
+  friend class any_model;
 
  public:
   using input_type = In;
   using output_type = Out;
+  /// false for any_model<In, Out, weft::with_side_effects> (weft::retry refuses it), true for
+  /// any_model<In, Out> (it holds only models none of whose parts declares idempotent = false).
+  static constexpr bool idempotent = std::is_same_v<Effects, idempotent_only>;
 
   /// The held model's given name (weft::named or its `name` member; empty when none): a view into
   /// the held model, kept by any_model. Read it; assigning it changes only the paths shown.
@@ -294,24 +341,44 @@ class any_model {
   any_model() noexcept {}  // NOLINT(modernize-use-equals-default): a const empty one is allowed
 
   /// Holds model m (a decayed copy, moved from an rvalue; std::ref(m) borrows). Fails to compile
-  /// with one weft diagnostic when In cannot reach m's input or m's output cannot become an Out.
+  /// with one weft diagnostic when In cannot reach m's input or m's output cannot become an Out,
+  /// or (Effects = weft::idempotent_only) when m or a model inside it declares idempotent = false.
   /// Allocates only when m is stored on the heap (see the header comment); throws what copying or
   /// moving m throws, and std::bad_alloc.
   template <class M>
-    requires(!std::is_same_v<std::remove_cvref_t<M>, any_model> && model<std::decay_t<M>>)
+    requires(!std::is_same_v<std::remove_cvref_t<M>, any_model> &&
+             !std::is_same_v<std::remove_cvref_t<M>, any_model<In, Out, idempotent_only>> && model<std::decay_t<M>>)
   any_model(M&& m) {  // NOLINT(google-explicit-constructor): a model converts like std::function
     using D = std::decay_t<M>;
     static_assert(std::is_copy_constructible_v<D>,
                   "weft: any_model: the held model must be copy constructible (any_model is "
                   "copyable); hold std::ref(m) to borrow a model that cannot be copied");
-    if constexpr (detail::any_model_connects<In, Out, D> && std::is_copy_constructible_v<D>) {
+    if constexpr (detail::any_model_connects<In, Out, D> && std::is_copy_constructible_v<D> &&
+                  std::is_void_v<detail::any_model_refused<Effects, D>>) {
       using ops = detail::any_model_ops<In, Out, D>;
       ops::emplace(storage_, std::forward<M>(m));
       table_ = &ops::table;
       name = table_->given_name(storage_);
     } else {
-      (void)detail::any_model_diagnostic<In, Out, D>{};
+      (void)detail::any_model_diagnostic<In, Out, D, Effects>{};
     }
+  }
+
+  /// An any_model<In, Out, weft::with_side_effects> from an any_model<In, Out>: the same held
+  /// model (copied, or taken: other is left empty), not an any_model nested in another (still one
+  /// indirect call per invocation). Copying allocates only when the model lives on the heap.
+  /// (The other way round is refused: a with_side_effects any_model declares idempotent = false.)
+  any_model(const any_model<In, Out, idempotent_only>& other)  // NOLINT(google-explicit-constructor)
+    requires std::is_same_v<Effects, with_side_effects>
+  {
+    other.table_->copy(other.storage_, storage_);
+    table_ = other.table_;
+    name = table_->given_name(storage_);
+  }
+  any_model(any_model<In, Out, idempotent_only>&& other) noexcept  // NOLINT(google-explicit-constructor)
+    requires std::is_same_v<Effects, with_side_effects>
+  {
+    take(other);
   }
 
   /// A copy of the held model (allocates when it lives on the heap); throws what its copy throws.
@@ -387,7 +454,8 @@ class any_model {
 
  private:
   // Moves other's model into this empty any_model; other is left empty.
-  void take(any_model& other) noexcept {
+  template <class E>
+  void take(any_model<In, Out, E>& other) noexcept {
     other.table_->relocate(other.storage_, storage_);
     table_ = std::exchange(other.table_, &detail::any_model_empty<In, Out>::table);
     other.name = {};
@@ -406,8 +474,8 @@ class any_model {
 
 namespace detail {
 // any_model checks the held model's declared input shape itself, inside its call.
-template <class In, class Out>
-inline constexpr bool checks_own_entry<any_model<In, Out>> = true;
+template <class In, class Out, class Effects>
+inline constexpr bool checks_own_entry<any_model<In, Out, Effects>> = true;
 }  // namespace detail
 
 }  // namespace weft

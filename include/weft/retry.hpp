@@ -57,6 +57,7 @@
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
 #include "detail/entry.hpp"
+#include "detail/idempotence.hpp"  // first_not_idempotent
 #include "detail/wrapper.hpp"
 #include "errors.hpp"
 #include "fallback.hpp"  // detail::fallback_exception_type: an exception's readable type name
@@ -115,37 +116,6 @@ struct exception_is {
 /// The default back-off: none.
 struct no_backoff {
   constexpr void operator()(std::size_t) const noexcept {}
-};
-
-/// The first model inside M (M, a wrapper's inner model, a combinator's stage, at any depth) that
-/// declares idempotent == false; void when none does.
-template <class M>
-struct first_not_idempotent;
-
-template <class U, class = void>
-struct declares_idempotent_false : std::false_type {};
-template <class U>
-struct declares_idempotent_false<U, std::void_t<decltype(U::idempotent)>>
-    : std::bool_constant<!static_cast<bool>(U::idempotent)> {};
-
-template <class C, class Seq> struct first_not_idempotent_stage;
-template <class C, std::size_t... I>
-struct first_not_idempotent_stage<C, std::index_sequence<I...>> {
-  using type = typename first_non_void<
-      typename first_not_idempotent<std::remove_cvref_t<decltype(std::declval<const C&>().template stored<I>())>>::type...>::type;
-};
-
-template <class M>
-struct first_not_idempotent {
-  using U = std::remove_cv_t<unwrap_t<M>>;
-  static auto pick() {
-    if constexpr (declares_idempotent_false<U>::value) return std::type_identity<U>{};
-    else if constexpr (wrapper<U>) return std::type_identity<typename first_not_idempotent<typename U::wrapped_type>::type>{};
-    else if constexpr (combinator<U> && requires { U::size; })
-      return std::type_identity<typename first_not_idempotent_stage<U, std::make_index_sequence<U::size>>::type>{};
-    else return std::type_identity<void>{};
-  }
-  using type = typename decltype(pick())::type;
 };
 
 /// WHAT: the model (m, or one inside it) that declares idempotent = false.
