@@ -78,6 +78,18 @@ constexpr config::scalar_kind config_scalar_kind_of() noexcept {
   else return config::scalar_kind::i64;
 }
 
+/// Whether tensor T is carried by a member of the configured value set (scalar f32, f64 or i64;
+/// rank 1 or 2).
+template <class T>
+inline constexpr bool config_representable_v = [] {
+  if constexpr (tensor<std::remove_cvref_t<T>>) {
+    using traits = tensor_traits<std::remove_cvref_t<T>>;
+    return is_config_scalar_v<typename traits::scalar_type> && (traits::rank == 1 || traits::rank == 2);
+  } else {
+    return false;
+  }
+}();
+
 template <class T>
 struct config_dynamic_of {
   using traits = tensor_traits<std::remove_cvref_t<T>>;
