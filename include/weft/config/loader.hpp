@@ -150,7 +150,7 @@ class loader {
     if (!stage.is_object())
       fail(pointer, "a stage must be a JSON object", "object", json_type(stage) + " " + json_text(stage),
            "write {\"<kind>\": ...}, e.g. {\"model\": \"name\"}");
-    const auto found = find_kind(stage, pointer);
+    const auto found = find_kind(stage, pointer);  // not a structured binding: clang 14 cannot capture one
     const std::string& kind_name = found.first;
     const kind_entry* kind = found.second;
     for (const auto& [key, v] : stage.items()) {
