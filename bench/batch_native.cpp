@@ -19,8 +19,8 @@
 //       at random (round_reporter.hpp), and print
 //         time W2b256 batched = ... ns cpu (real ... ns)
 //         ratio W2b256 batched/hand = 1.00        (median over rounds of the round's ratio)
-//         spread W2b256 batched/hand = <quartiles of the rounds' ratios>
-//         ratio W2b256 batched/fused = ...  and its spread
+//         ratio W2b256 batched/fused = ...
+//         spread W2b256 batched/hand = <quartiles of the rounds' ratios>, and batched/fused's
 //   weft_bench_batch_native --verify                   only check that both agree (max |diff| < 1e-5)
 //   weft_bench_batch_native --instr W2b256 <batched|hand|fused> <n>   n calls between callgrind's start and
 //       stop (valgrind --tool=callgrind --instr-atstart=no counts the calls only)
@@ -40,17 +40,9 @@
 #include <string>
 #include <vector>
 
+#include "call_loops.hpp"
 #include "round_reporter.hpp"
 #include "workloads.hpp"
-
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>  // no-ops unless the program runs under callgrind
-#define WEFT_BENCH_START_COUNTING() CALLGRIND_START_INSTRUMENTATION
-#define WEFT_BENCH_STOP_COUNTING() CALLGRIND_STOP_INSTRUMENTATION
-#else
-#define WEFT_BENCH_START_COUNTING() ((void)0)
-#define WEFT_BENCH_STOP_COUNTING() ((void)0)
-#endif
 
 namespace {
 
@@ -155,30 +147,6 @@ const w2b256& workload() {
   return *w;
 }
 
-template <class F>
-void time_loop(benchmark::State& state, F f) {
-  const auto& pool = workload().pool;
-  std::size_t i = 0;
-  for (auto _ : state) {
-    auto y = f(pool[i]);
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-    if (++i == pool.size()) i = 0;
-  }
-}
-
-template <class F>
-[[gnu::noinline]] void count_loop(F f, long calls) {
-  const auto& pool = workload().pool;
-  std::size_t i = 0;
-  for (long k = 0; k < calls; ++k) {
-    auto y = f(pool[i]);
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-    if (++i == pool.size()) i = 0;
-  }
-}
-
 const auto batched_call = [](const batch<784>& x) { return workload().batched(x); };
 const auto hand_call = [](const batch<784>& x) { return workload().hand(x); };
 const auto fused_call = [](const batch<784>& x) { return workload().fused(x); };
@@ -208,11 +176,11 @@ int run(int argc, char** argv) {
     const long calls = std::atol(argv[4]);
     const std::string variant = argv[3];
     if (variant != "batched" && variant != "hand" && variant != "fused") return usage();
-    (void)workload();
+    const auto& pool = workload().pool;
     WEFT_BENCH_START_COUNTING();
-    if (variant == "batched") count_loop(batched_call, calls);
-    else if (variant == "hand") count_loop(hand_call, calls);
-    else count_loop(fused_call, calls);
+    if (variant == "batched") count_loop<keep::buffer>(pool, batched_call, calls);
+    else if (variant == "hand") count_loop<keep::buffer>(pool, hand_call, calls);
+    else count_loop<keep::buffer>(pool, fused_call, calls);
     WEFT_BENCH_STOP_COUNTING();
     return 0;
   }
@@ -220,22 +188,17 @@ int run(int argc, char** argv) {
   if (!verify()) return 1;
   if (verify_only) return 0;
 
-  benchmark::RegisterBenchmark("W2b256/batched", [](benchmark::State& s) { time_loop(s, batched_call); });
-  benchmark::RegisterBenchmark("W2b256/hand", [](benchmark::State& s) { time_loop(s, hand_call); });
-  benchmark::RegisterBenchmark("W2b256/fused", [](benchmark::State& s) { time_loop(s, fused_call); });
+  const auto timed = [](auto call) {
+    return [call](benchmark::State& s) { time_loop<keep::buffer>(s, workload().pool, call); };
+  };
+  benchmark::RegisterBenchmark("W2b256/batched", timed(batched_call));
+  benchmark::RegisterBenchmark("W2b256/hand", timed(hand_call));
+  benchmark::RegisterBenchmark("W2b256/fused", timed(fused_call));
   round_reporter rep;
   if (!run_interleaved(argc, argv, rep)) return usage();
   std::printf("\n");
-  for (const char* v : {"batched", "hand", "fused"}) {
-    const std::string name = std::string("W2b256/") + v;
-    std::printf("time W2b256 %s = %.1f ns cpu (real %.1f ns)\n", v, rep.median(name), rep.median(name, true));
-  }
-  for (const char* base : {"hand", "fused"}) {
-    const auto r = rep.round_ratios("W2b256/batched", std::string("W2b256/") + base);
-    std::printf("ratio W2b256 batched/%s = %.2f\n", base, median_of(r));
-    std::printf("spread W2b256 batched/%s = %.3f %.3f %.3f (quartiles over %zu rounds)\n", base, quantile_of(r, 0.25),
-                median_of(r), quantile_of(r, 0.75), r.size());
-  }
+  for (const char* v : {"batched", "hand", "fused"}) print_time(rep, "W2b256", v);
+  print_ratios(rep, {{"W2b256", "batched", "hand"}, {"W2b256", "batched", "fused"}});
   return 0;
 }
 

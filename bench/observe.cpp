@@ -21,6 +21,8 @@
 #include <cstring>
 #include <memory>
 
+#include "call_loops.hpp"
+
 namespace {
 
 using namespace weft_bench;
@@ -47,22 +49,13 @@ all_workloads& workloads() {
   return *w;
 }
 
-template <class O, class F>
-[[gnu::noinline]] void count_loop(const O& o, F f, long calls) {
-  std::size_t i = 0;
-  for (long k = 0; k < calls; ++k) {
-    auto y = f(o, o.w.pool[i]);
-    benchmark::DoNotOptimize(y);
-    benchmark::ClobberMemory();
-    if (++i == o.w.pool.size()) i = 0;
-  }
-}
-
+// Calls one variant `calls` times over the pool (bench/call_loops.hpp's counting loop, as weft_bench's).
 template <class O>
 bool run(const O& o, const char* variant, long calls) {
-  if (std::strcmp(variant, "plain") == 0) count_loop(o, [](const O& s, const auto& x) { return s.plain_call(x); }, calls);
-  else if (std::strcmp(variant, "off") == 0) count_loop(o, [](const O& s, const auto& x) { return s.off_call(x); }, calls);
-  else if (std::strcmp(variant, "on") == 0) count_loop(o, [](const O& s, const auto& x) { return s.on_call(x); }, calls);
+  const auto count = [&](auto call) { count_loop<keep::answer>(o.w.pool, call, calls); };
+  if (std::strcmp(variant, "plain") == 0) count([&o](const auto& x) { return o.plain_call(x); });
+  else if (std::strcmp(variant, "off") == 0) count([&o](const auto& x) { return o.off_call(x); });
+  else if (std::strcmp(variant, "on") == 0) count([&o](const auto& x) { return o.on_call(x); });
   else return false;
   return true;
 }

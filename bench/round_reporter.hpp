@@ -4,8 +4,9 @@
 // seconds: a ratio is the median over rounds of (a's time in round k) / (b's time in round k), so
 // that slow drift (another process starting, the clock) cancels. Times are CPU time per call (the
 // thread's own clock: time the process was descheduled is not counted); real time is kept beside.
-// run_interleaved runs the registered benchmarks with the repetitions interleaved at random. Used by
-// weft_bench.cpp and runtimes.cpp.
+// run_interleaved runs the registered benchmarks with the repetitions interleaved at random;
+// print_time and print_ratios print the figures scripts/bench and scripts/bench.d/*.sh read. Used by
+// weft_bench.cpp, runtimes.cpp, batch_native.cpp and workspace.cpp.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -88,6 +90,38 @@ inline bool run_interleaved(int argc, char** argv, round_reporter& rep) {
   benchmark::RunSpecifiedBenchmarks(&rep);
   benchmark::Shutdown();
   return true;
+}
+
+/// Prints `time <what> <variant> = T ns cpu (real R ns)`: the medians over rounds of benchmark
+/// `<what>/<variant>`; nothing when it did not run (a --benchmark_filter left it out).
+inline void print_time(const round_reporter& rep, const std::string& what, const std::string& variant) {
+  const std::string name = what + "/" + variant;
+  const double t = rep.median(name);
+  if (!std::isnan(t))
+    std::printf("time %s %s = %.1f ns cpu (real %.1f ns)\n", what.c_str(), variant.c_str(), t, rep.median(name, true));
+}
+
+/// One ratio to print: benchmark `<what>/<a>` over `<what>/<b>`.
+struct ratio_of {
+  std::string what, a, b;
+};
+
+/// Prints, for each ratio in turn, `ratio <what> <a>/<b> = X` (X: the median over rounds of the
+/// round's ratio, 2 decimals), then, for each in the same order, `spread <what> <a>/<b> = Q1 M Q3
+/// (quartiles over N rounds)`; a ratio whose two benchmarks never ran in the same round prints
+/// neither line. scripts/bench reads X from the ratio line, and the unrounded median M.
+inline void print_ratios(const round_reporter& rep, const std::vector<ratio_of>& ratios) {
+  std::string spreads;
+  for (const auto& [what, a, b] : ratios) {
+    const auto r = rep.round_ratios(what + "/" + a, what + "/" + b);
+    if (r.empty()) continue;
+    std::printf("ratio %s %s/%s = %.2f\n", what.c_str(), a.c_str(), b.c_str(), median_of(r));
+    char line[200];
+    std::snprintf(line, sizeof line, "spread %s %s/%s = %.3f %.3f %.3f (quartiles over %zu rounds)\n", what.c_str(),
+                  a.c_str(), b.c_str(), quantile_of(r, 0.25), median_of(r), quantile_of(r, 0.75), r.size());
+    spreads += line;
+  }
+  std::printf("%s", spreads.c_str());
 }
 
 }  // namespace weft_bench

@@ -51,16 +51,8 @@
 #include <torch/script.h>
 #endif
 
+#include "call_loops.hpp"
 #include "round_reporter.hpp"
-
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>  // no-ops unless the program runs under callgrind
-#define WEFT_BENCH_START_COUNTING() CALLGRIND_START_INSTRUMENTATION
-#define WEFT_BENCH_STOP_COUNTING() CALLGRIND_STOP_INSTRUMENTATION
-#else
-#define WEFT_BENCH_START_COUNTING() ((void)0)
-#define WEFT_BENCH_STOP_COUNTING() ((void)0)
-#endif
 
 #include <algorithm>
 #include <cmath>
@@ -236,29 +228,6 @@ const models_under_test& under_test() {
   return *m;
 }
 
-// One loop per variant: the next pool input, the call, the result kept.
-template <class Pool, class F>
-void time_loop(benchmark::State& state, const Pool& pool, F f) {
-  std::size_t i = 0;
-  for (auto _ : state) {
-    auto y = f(pool[i]);
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-    if (++i == pool.size()) i = 0;
-  }
-}
-
-template <class Pool, class F>
-[[gnu::noinline]] void count_loop(const Pool& pool, F f, long calls) {
-  std::size_t i = 0;
-  for (long k = 0; k < calls; ++k) {
-    auto y = f(pool[i]);
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-    if (++i == pool.size()) i = 0;
-  }
-}
-
 struct entry {
   const char* name;     // "<runtime>/b1" or "<runtime>/b256"
   const char* variant;  // "weft" or "direct"
@@ -267,14 +236,9 @@ struct entry {
   std::function<double()> max_diff;  // max |weft - direct| over the pool (the weft entry only)
 };
 
-template <class A, class B>
-double max_abs_diff(const A& a, const B& b) {
-  if (a.rows() != b.rows() || a.cols() != b.cols()) return INFINITY;
-  return static_cast<double>((a - b).cwiseAbs().maxCoeff());
-}
-
-// The four entries of one runtime: weft and direct, batch 1 and 256. Weft and Direct are members of
-// models_under_test.
+// The four entries of one runtime: weft and direct, batch 1 and 256, each in the loops of
+// bench/call_loops.hpp (the next pool input, the call, the answer's buffer kept). Weft and Direct
+// are members of models_under_test.
 template <class Weft, class Direct>
 void add_runtime(std::vector<entry>& out, const char* b1, const char* b256, Weft weft_of, Direct direct_of) {
   const auto samples = []() -> const auto& { return inputs().samples; };
@@ -282,22 +246,22 @@ void add_runtime(std::vector<entry>& out, const char* b1, const char* b256, Weft
   const auto w = [weft_of](const auto& x) { return weft_of(under_test())(x); };
   const auto wb = [weft_of](const images& x) { return weft_of(under_test()).call_batch(x); };
   const auto d = [direct_of](const auto& x) { return direct_of(under_test())(x); };
-  out.push_back({b1, "weft", [=](benchmark::State& s) { time_loop(s, samples(), w); },
-                 [=](long n) { count_loop(samples(), w, n); }, [=] {
+  out.push_back({b1, "weft", [=](benchmark::State& s) { time_loop<keep::buffer>(s, samples(), w); },
+                 [=](long n) { count_loop<keep::buffer>(samples(), w, n); }, [=] {
                    double m = 0;
                    for (const auto& x : samples()) m = std::max(m, max_abs_diff(w(x), d(x)));
                    return m;
                  }});
-  out.push_back({b1, "direct", [=](benchmark::State& s) { time_loop(s, samples(), d); },
-                 [=](long n) { count_loop(samples(), d, n); }, nullptr});
-  out.push_back({b256, "weft", [=](benchmark::State& s) { time_loop(s, batches(), wb); },
-                 [=](long n) { count_loop(batches(), wb, n); }, [=] {
+  out.push_back({b1, "direct", [=](benchmark::State& s) { time_loop<keep::buffer>(s, samples(), d); },
+                 [=](long n) { count_loop<keep::buffer>(samples(), d, n); }, nullptr});
+  out.push_back({b256, "weft", [=](benchmark::State& s) { time_loop<keep::buffer>(s, batches(), wb); },
+                 [=](long n) { count_loop<keep::buffer>(batches(), wb, n); }, [=] {
                    double m = 0;
                    for (const auto& x : batches()) m = std::max(m, max_abs_diff(wb(x), d(x)));
                    return m;
                  }});
-  out.push_back({b256, "direct", [=](benchmark::State& s) { time_loop(s, batches(), d); },
-                 [=](long n) { count_loop(batches(), d, n); }, nullptr});
+  out.push_back({b256, "direct", [=](benchmark::State& s) { time_loop<keep::buffer>(s, batches(), d); },
+                 [=](long n) { count_loop<keep::buffer>(batches(), d, n); }, nullptr});
 }
 
 std::vector<entry> make_entries() {
@@ -338,23 +302,11 @@ std::string bench_name(const entry& e) { return std::string(e.name) + "/" + e.va
 
 void print_figures(const round_reporter& rep) {
   std::printf("\n");
-  for (const auto& e : entries()) {
-    const double t = rep.median(bench_name(e));
-    if (!std::isnan(t))
-      std::printf("time %s %s = %.1f ns cpu (real %.1f ns)\n", e.name, e.variant, t, rep.median(bench_name(e), true));
-  }
-  std::string spreads;
-  for (const auto& e : entries()) {
-    if (!e.max_diff) continue;  // one ratio per case, at its weft entry
-    const auto r = rep.round_ratios(std::string(e.name) + "/weft", std::string(e.name) + "/direct");
-    if (r.empty()) continue;
-    std::printf("ratio %s weft/direct = %.2f\n", e.name, median_of(r));
-    char line[160];
-    std::snprintf(line, sizeof line, "spread %s weft/direct = %.3f %.3f %.3f (quartiles over %zu rounds)\n", e.name,
-                  quantile_of(r, 0.25), median_of(r), quantile_of(r, 0.75), r.size());
-    spreads += line;
-  }
-  std::printf("%s", spreads.c_str());
+  for (const auto& e : entries()) print_time(rep, e.name, e.variant);
+  std::vector<ratio_of> ratios;
+  for (const auto& e : entries())
+    if (e.max_diff) ratios.push_back({e.name, "weft", "direct"});  // one ratio per case, at its weft entry
+  print_ratios(rep, ratios);
 }
 
 int usage() {

@@ -19,6 +19,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "call_loops.hpp"
 #include "round_reporter.hpp"
 #include "w1dyn.hpp"
 
@@ -54,32 +55,8 @@ const all_workloads& workloads() {
   return *w;
 }
 
-// ---------------------------------------------------------------------------------------------
-// One loop for every variant: the next pool input, the call, the result kept.
-// ---------------------------------------------------------------------------------------------
-template <class Pool, class F>
-void time_loop(benchmark::State& state, const Pool& pool, F f) {
-  std::size_t i = 0;
-  for (auto _ : state) {
-    auto y = f(pool[i]);
-    benchmark::DoNotOptimize(y);
-    benchmark::ClobberMemory();
-    if (++i == pool.size()) i = 0;
-  }
-}
-
-template <class Pool, class F>
-[[gnu::noinline]] void count_loop(const Pool& pool, F f, long calls) {
-  std::size_t i = 0;
-  for (long k = 0; k < calls; ++k) {
-    auto y = f(pool[i]);
-    benchmark::DoNotOptimize(y);
-    benchmark::ClobberMemory();
-    if (++i == pool.size()) i = 0;
-  }
-}
-
-// A variant: the workload's pool and the call, usable by the timing loop and the counting loop.
+// A variant: the workload's pool and the call, usable by the timing loop and the counting loop
+// (bench/call_loops.hpp: the next pool input, the call, the answer kept).
 #define WEFT_BENCH_VARIANT(W, V, POOL, CALL)                                                         \
   struct W##_##V {                                                                                   \
     static const auto& pool() { return workloads().W.POOL; }                                         \
@@ -112,12 +89,12 @@ WEFT_BENCH_VARIANT(w5, fused, pool, w.fused(x))
 
 template <class V>
 void bm(benchmark::State& state) {
-  time_loop(state, V::pool(), V::call());
+  time_loop<keep::answer>(state, V::pool(), V::call());
 }
 
 template <class V>
 void count(long calls) {
-  count_loop(V::pool(), V::call(), calls);
+  count_loop<keep::answer>(V::pool(), V::call(), calls);
 }
 
 struct variant_entry {
@@ -149,16 +126,6 @@ const variant_entry entries[] = {
 // ---------------------------------------------------------------------------------------------
 // Verification: every variant gives the same outputs on the whole pool
 // ---------------------------------------------------------------------------------------------
-template <class A, class B>
-double max_abs_diff(const A& a, const B& b) {
-  if (a.rows() != b.rows() || a.cols() != b.cols()) return INFINITY;
-  double d = 0;
-  for (Eigen::Index c = 0; c < a.cols(); ++c)
-    for (Eigen::Index r = 0; r < a.rows(); ++r)
-      d = std::max(d, std::abs(static_cast<double>(a(r, c)) - static_cast<double>(b(r, c))));
-  return d;
-}
-
 constexpr double tolerance = 1e-5;
 
 // Compares every variant of one workload with its weft output, input by input.
@@ -204,27 +171,13 @@ std::string bench_name(const char* workload, const char* variant) { return std::
 
 void print_figures(const round_reporter& rep) {
   std::printf("\n");
-  for (const auto& e : entries) {
-    const std::string name = bench_name(e.workload, e.variant);
-    const double t = rep.median(name);
-    if (!std::isnan(t))
-      std::printf("time %s %s = %.1f ns cpu (real %.1f ns)\n", e.workload, e.variant, t, rep.median(name, true));
-  }
-  std::string spreads;
-  const auto ratio = [&](const char* w, const char* a, const char* b) {
-    const auto r = rep.round_ratios(bench_name(w, a), bench_name(w, b));
-    if (r.empty()) return;
-    std::printf("ratio %s %s/%s = %.2f\n", w, a, b, median_of(r));
-    char line[160];
-    std::snprintf(line, sizeof line, "spread %s %s/%s = %.3f %.3f %.3f (quartiles over %zu rounds)\n", w, a, b,
-                  quantile_of(r, 0.25), median_of(r), quantile_of(r, 0.75), r.size());
-    spreads += line;
-  };
-  for (const char* w : {"W1", "W1dyn", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "hand");
-  for (const char* w : {"W1", "W1dyn", "W2b1", "W2b256", "W3", "W4", "W5"}) ratio(w, "weft", "fused");
-  ratio("W1", "glue", "weft");
-  ratio("W3", "glue", "weft");
-  std::printf("%s", spreads.c_str());
+  for (const auto& e : entries) print_time(rep, e.workload, e.variant);
+  std::vector<ratio_of> ratios;
+  for (const char* w : {"W1", "W1dyn", "W2b1", "W2b256", "W3", "W4", "W5"}) ratios.push_back({w, "weft", "hand"});
+  for (const char* w : {"W1", "W1dyn", "W2b1", "W2b256", "W3", "W4", "W5"}) ratios.push_back({w, "weft", "fused"});
+  ratios.push_back({"W1", "glue", "weft"});
+  ratios.push_back({"W3", "glue", "weft"});
+  print_ratios(rep, ratios);
 }
 
 int usage() {

@@ -20,16 +20,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "call_loops.hpp"
 #include "round_reporter.hpp"
-
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>  // no-ops unless the program runs under callgrind
-#define WEFT_BENCH_START_COUNTING() CALLGRIND_START_INSTRUMENTATION
-#define WEFT_BENCH_STOP_COUNTING() CALLGRIND_STOP_INSTRUMENTATION
-#else
-#define WEFT_BENCH_START_COUNTING() ((void)0)
-#define WEFT_BENCH_STOP_COUNTING() ((void)0)
-#endif
 
 #include <atomic>
 #include <cmath>
@@ -132,20 +124,9 @@ const w1dyn_ws_workload& workload() {
   return *w;
 }
 
-/// The three variants as one loop each: f(input) -> the answer, kept.
-template <class F>
-void loop(F f, long calls) {
-  const auto& pool = workload().pool;
-  std::size_t i = 0;
-  for (long k = 0; k < calls; ++k) {
-    const auto& y = f(pool[i]);
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-    if (++i == pool.size()) i = 0;
-  }
-}
-
-/// Runs variant `name` `calls` times (after one call that sizes its buffers when `warm`).
+/// Calls counted(f) with variant `name` as f: input -> the answer (weft's after one call that sizes
+/// its workspace); false for an unknown name. The loops (bench/call_loops.hpp) keep the answer's
+/// buffer only: weft's and hand's answers are references to their buffers.
 template <class Counted>
 bool with_variant(const char* name, Counted counted) {
   const auto& w = workload();
@@ -167,16 +148,7 @@ bool with_variant(const char* name, Counted counted) {
 constexpr const char* variants[] = {"weft", "hand", "plain"};
 
 void timed(benchmark::State& state, const char* variant) {
-  with_variant(variant, [&](auto f) {
-    const auto& pool = workload().pool;
-    std::size_t i = 0;
-    for (auto _ : state) {
-      const auto& y = f(pool[i]);
-      benchmark::DoNotOptimize(y.data());
-      benchmark::ClobberMemory();
-      if (++i == pool.size()) i = 0;
-    }
-  });
+  with_variant(variant, [&](auto f) { time_loop<keep::buffer>(state, workload().pool, f); });
 }
 
 /// Heap allocations per call of a variant over 1000 calls, after its first call.
@@ -186,7 +158,7 @@ double allocations_per_call(const char* variant) {
   with_variant(variant, [&](auto f) {
     g_mallocs.store(0);
     g_counting.store(true);
-    loop(f, calls);
+    count_loop<keep::buffer>(workload().pool, f, calls);
     g_counting.store(false);
     per_call = static_cast<double>(g_mallocs.load()) / calls;
   });
@@ -215,20 +187,8 @@ bool verify() {
 
 void print_figures(const round_reporter& rep) {
   std::printf("\n");
-  for (const char* v : variants)
-    std::printf("time W1dyn-ws %s = %.1f ns cpu (real %.1f ns)\n", v, rep.median(std::string("W1dyn-ws/") + v),
-                rep.median(std::string("W1dyn-ws/") + v, true));
-  std::string spreads;
-  for (const auto& [a, b] : {std::pair{"weft", "hand"}, std::pair{"plain", "weft"}}) {
-    const auto r = rep.round_ratios(std::string("W1dyn-ws/") + a, std::string("W1dyn-ws/") + b);
-    if (r.empty()) continue;
-    std::printf("ratio W1dyn-ws %s/%s = %.2f\n", a, b, median_of(r));
-    char line[160];
-    std::snprintf(line, sizeof line, "spread W1dyn-ws %s/%s = %.3f %.3f %.3f (quartiles over %zu rounds)\n", a, b,
-                  quantile_of(r, 0.25), median_of(r), quantile_of(r, 0.75), r.size());
-    spreads += line;
-  }
-  std::printf("%s", spreads.c_str());
+  for (const char* v : variants) print_time(rep, "W1dyn-ws", v);
+  print_ratios(rep, {{"W1dyn-ws", "weft", "hand"}, {"W1dyn-ws", "plain", "weft"}});
   for (const char* v : variants) std::printf("alloc W1dyn-ws %s = %.3f per call\n", v, allocations_per_call(v));
 }
 
@@ -243,7 +203,7 @@ int run(int argc, char** argv) {
     const long calls = std::atol(argv[3]);
     const bool known = with_variant(argv[2], [&](auto f) {
       WEFT_BENCH_START_COUNTING();
-      loop(f, calls);
+      count_loop<keep::buffer>(workload().pool, f, calls);
       WEFT_BENCH_STOP_COUNTING();
     });
     return known ? 0 : usage();

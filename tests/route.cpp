@@ -23,11 +23,10 @@
 #include <string>
 
 #include "support/alloc_counter.hpp"
+#include "support/stand_in_models.hpp"
 
 namespace {
-using vec4 = Eigen::Matrix<float, 4, 1>;
-using vec3 = Eigen::Matrix<float, 3, 1>;
-using xvec4 = xt::xtensor_fixed<float, xt::xshape<4>>;
+using namespace weft_test;  // vec4, vec3, xvec4 and the experts scale, xscale, add_one, weft_failing
 constexpr float qnan = std::numeric_limits<float>::quiet_NaN();
 constexpr float inf = std::numeric_limits<float>::infinity();
 
@@ -56,39 +55,11 @@ struct dyn_gate {
   output_type operator()(const input_type&) const { return Eigen::VectorXf::Constant(width, 0.25f); }
 };
 
-// An expert x * f that counts its calls.
-struct scale {
-  using input_type = vec4;
-  using output_type = vec4;
-  float f;
-  std::atomic<int>* calls = nullptr;
-  output_type operator()(const input_type& x) const {
-    if (calls != nullptr) ++*calls;
-    return x * f;
-  }
-};
-// The same on xtensor: its input bridged by a copy, its output copied back to Eigen.
-struct xscale {
-  using input_type = xvec4;
-  using output_type = xvec4;
-  float f;
-  output_type operator()(const input_type& x) const { return x * f; }
-};
-// An expert that throws a weft::error, or a user exception.
-struct weft_failing {
-  using input_type = vec4;
-  using output_type = vec4;
-  output_type operator()(const input_type&) const { throw weft::error("expert_error", "expert failed"); }
-};
+// An expert that throws a user exception (weft_failing throws a weft::error).
 struct user_failing {
   using input_type = vec4;
   using output_type = vec4;
   output_type operator()(const input_type&) const { throw std::logic_error("user expert"); }
-};
-struct add_one {
-  using input_type = vec4;
-  using output_type = vec4;
-  output_type operator()(const input_type& x) const { return x.array() + 1.0f; }
 };
 
 gate4 gate_of(float a, float b, float c, float d) { return gate4{vec4(a, b, c, d)}; }
@@ -274,7 +245,7 @@ TEST_CASE("errors: an expert's weft::error gains route[I]; other exceptions pass
     FAIL("no error");
   } catch (const weft::error& e) {
     CHECK(e.path_text() == "route[2] \"bad\"");
-    CHECK(e.kind() == "expert_error");
+    CHECK(e.kind() == "stand_in_error");
   }
   std::atomic<int> calls{0};
   const auto u = weft::route(weft::top_k<2>, gate_of(0.6f, 0.4f, 0, 0), user_failing{}, scale{2, &calls}, scale{3}, scale{4});

@@ -19,47 +19,20 @@
 #include <string>
 
 #include "support/alloc_counter.hpp"
+#include "support/stand_in_models.hpp"
 
 namespace {
-using vec4 = Eigen::Matrix<float, 4, 1>;
-using vec3 = Eigen::Matrix<float, 3, 1>;
-using xvec4 = xt::xtensor_fixed<float, xt::xshape<4>>;
+using namespace weft_test;  // vec4, vec3, xvec4 and the branches scale, xscale, add_one, weft_failing
 
-struct scale {
-  using input_type = vec4;
-  using output_type = vec4;
-  float f;
-  std::atomic<int>* calls = nullptr;
-  output_type operator()(const input_type& x) const {
-    if (calls != nullptr) ++*calls;
-    return x * f;
-  }
-};
-struct xscale {
-  using input_type = xvec4;
-  using output_type = xvec4;
-  float f;
-  output_type operator()(const input_type& x) const { return x * f; }
-};
 struct dscale {  // dynamic extents
   using input_type = vec4;
   using output_type = Eigen::VectorXf;
   Eigen::Index size;
   output_type operator()(const input_type& x) const { return Eigen::VectorXf::Constant(size, x.sum()); }
 };
-struct weft_failing {
-  using input_type = vec4;
-  using output_type = vec4;
-  output_type operator()(const input_type&) const { throw weft::error("branch_error", "failed"); }
-};
 struct first_positive {  // a predicate with a name: describe shows it
   const char* name = "first_positive";
   bool operator()(const vec4& x) const { return x[0] > 0; }
-};
-struct add_one {
-  using input_type = vec4;
-  using output_type = vec4;
-  output_type operator()(const input_type& x) const { return x.array() + 1.0f; }
 };
 bool small(const vec4& x) { return x.norm() < 10; }
 }  // namespace

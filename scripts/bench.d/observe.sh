@@ -8,24 +8,13 @@
 #   instr W1 observed-off/plain = X   (target <= 1.005; and W3)
 #   instr W1 observed-on/plain = X    (reported; and W3)
 banner "observe: build weft_bench_observe (preset bench, -march=x86-64-v3) into $grind_build"
-cmake --preset bench -B "$grind_build" -DCMAKE_CXX_COMPILER="$cxx" -DWEFT_BENCH_ARCH=x86-64-v3 -DWEFT_BENCH_EXTRA_FLAGS= >/dev/null
-cmake --build "$grind_build" --target weft_bench_observe
+build_counted weft_bench_observe
 "$grind_build/bench/weft_bench_observe" --verify
-observe_instructions() {  # workload variant calls -> instructions of the whole run
-  local out
-  out=$(mktemp)
-  valgrind --tool=callgrind --callgrind-out-file="$out" "$grind_build/bench/weft_bench_observe" --instr "$1" "$2" "$3" \
-    >/dev/null 2>&1
-  awk '/^summary:/ { print $2 }' "$out"
-  rm -f "$out"
-}
 banner "observe: valgrind --tool=callgrind $grind_build/bench/weft_bench_observe --instr <W> <variant> <n>"
 for w in W1 W3; do
   declare -A observe_per_call=()
-  for v in plain off on; do
-    a=$(observe_instructions "$w" "$v" 1000)
-    b=$(observe_instructions "$w" "$v" 3000)
-    observe_per_call[$v]=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b - a) / 2000 }')
+  for v in plain off on; do  # the whole run (lib.sh)
+    observe_per_call[$v]=$(grind_per_call whole 1000 3000 "$grind_build/bench/weft_bench_observe" --instr "$w" "$v")
     echo "instr observe $w $v = ${observe_per_call[$v]} per call" | tee -a "$results"
   done
   for v in off on; do

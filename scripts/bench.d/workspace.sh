@@ -6,11 +6,11 @@
 #      first, every malloc counted; target 0).
 #   2. callgrind in the -march=x86-64-v3 build ($grind_build), counting only the calls
 #      (--instr-atstart=no): `instr W1dyn-ws weft/hand = X` (target <= 1.03).
-# Sourced by scripts/bench, which defines banner, $build, $grind_build, $cxx, $quick and $results.
+# Sourced by scripts/bench, which defines banner, $build, $grind_build, $cxx, $quick and $results, and
+# the callgrind helpers of scripts/bench.d/lib.sh.
 
 banner "workspace: build weft_bench_workspace (preset bench, -march=native) into $build"
-cmake --preset bench -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DWEFT_BENCH_ARCH=native -DWEFT_BENCH_EXTRA_FLAGS= >/dev/null
-cmake --build "$build" --target weft_bench_workspace
+build_timed weft_bench_workspace
 if ((quick)); then ws_reps=5; ws_min_time=0.05; else ws_reps=15; ws_min_time=0.2; fi
 ws_log="$build/weft_bench_workspace.log"
 banner "workspace: $build/bench/weft_bench_workspace --benchmark_repetitions=$ws_reps --benchmark_min_time=$ws_min_time"
@@ -18,27 +18,14 @@ banner "workspace: $build/bench/weft_bench_workspace --benchmark_repetitions=$ws
 grep -E '^(time|ratio|spread|alloc) ' "$ws_log" >>"$results"
 
 banner "workspace: instructions per call, valgrind --tool=callgrind --instr-atstart=no, -march=x86-64-v3 build in $grind_build"
-cmake --preset bench -B "$grind_build" -DCMAKE_CXX_COMPILER="$cxx" -DWEFT_BENCH_ARCH=x86-64-v3 -DWEFT_BENCH_EXTRA_FLAGS= >/dev/null
-cmake --build "$grind_build" --target weft_bench_workspace
+build_counted weft_bench_workspace
 "$grind_build/bench/weft_bench_workspace" --verify
-ws_instructions() {  # variant calls -> instructions counted (the calls only)
-  local out
-  out=$(mktemp)
-  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
-    "$grind_build/bench/weft_bench_workspace" --instr "$1" "$2" >/dev/null 2>&1
-  awk '/^totals:/ { print $2 }' "$out"  # with --instr-atstart=no, summary: is 0
-  rm -f "$out"
-}
 declare -A ws_per_call=()
-for v in weft hand; do
-  a=$(ws_instructions "$v" 1000)
-  c=$(ws_instructions "$v" 3000)
-  ws_per_call[$v]=$(awk -v a="$a" -v c="$c" 'BEGIN { printf "%.1f", (c - a) / 2000 }')
+for v in weft hand; do  # the calls only (lib.sh)
+  ws_per_call[$v]=$(grind_per_call calls 1000 3000 "$grind_build/bench/weft_bench_workspace" --instr "$v")
   echo "instr W1dyn-ws $v = ${ws_per_call[$v]} per call" | tee -a "$results"
 done
-awk -v x="${ws_per_call[weft]}" -v y="${ws_per_call[hand]}" \
-  'BEGIN { printf "instr W1dyn-ws weft/hand = %.2f\ninstr W1dyn-ws weft/hand exact = %.4f\n", x / y, x / y }' |
-  tee -a "$results"
+report_instr_ratio "instr W1dyn-ws weft/hand" "${ws_per_call[weft]}" "${ws_per_call[hand]}"
 unset ws_per_call
 
 summary_workspace() {
