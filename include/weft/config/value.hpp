@@ -187,6 +187,33 @@ inline void set_element(value& v, std::ptrdiff_t i, double e) noexcept {
   std::visit([&](auto& x) { x.data()[i] = static_cast<typename std::remove_cvref_t<decltype(x)>::Scalar>(e); }, v);
 }
 
+/// A type carried as a value, for dispatch: type_tag<float>{}.
+template <class T>
+struct type_tag {
+  using type = T;
+};
+
+/// Calls f(type_tag<S>{}) for the C++ scalar S of scalar kind s.
+template <class F>
+decltype(auto) with_scalar(scalar_kind s, F&& f) {
+  switch (s) {
+    case scalar_kind::f32: return f(type_tag<float>{});
+    case scalar_kind::f64: return f(type_tag<double>{});
+    case scalar_kind::i64: break;
+  }
+  return f(type_tag<std::int64_t>{});
+}
+
+/// Calls f(type_tag<X>{}) for the dynamic value type X that carries values of spec s.
+template <class F>
+decltype(auto) with_dynamic_type(const value_spec& s, F&& f) {
+  return with_scalar(s.scalar, [&](auto scalar) -> decltype(auto) {
+    using S = typename decltype(scalar)::type;
+    if (s.extents.rank() == 2) return f(type_tag<matrix_value<S>>{});
+    return f(type_tag<vector_value<S>>{});
+  });
+}
+
 }  // namespace weft::config
 
 #endif  // WEFT_CONFIG_VALUE_HPP
