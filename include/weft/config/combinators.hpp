@@ -35,8 +35,8 @@
 //       default), each one of error_names(); others pass through at once. retry_error when every
 //       attempt failed. Like the typed retry it adds no path segment and describes as its stage.
 //   Paths: branch I of <kind> is "<kind>[I]" (with its "name"), the gate "route[gate]", as typed.
-//   Every pointer of a config_error names the offending value: "/ensemble/1" (a branch),
-//   "/ensemble/weights", "/route/gate" is "/gate" below the route stage, and so on.
+//   Every config_error names the offending value's pointer, below the stage's own: a branch
+//   ("<stage>/ensemble/1"), a key ("<stage>/weights", "<stage>/gate", "<stage>/when/0").
 //   Each node's describe_tree() shows its branches (titles as weft::describe gives the typed
 //   combinator) and its canonical JSON writes every default out.
 //   Thread safety: nodes are immutable after load; calls are as thread-safe as the stages inside.
@@ -151,14 +151,7 @@ inline describe_node combinator_tree(std::string what, const std::vector<node>& 
                                      std::string join) {
   describe_node n = leaf_description(std::move(what));
   n.combinator = true;
-  for (std::size_t i = 0; i < branches.size(); ++i) {
-    describe_node t = branches[i].describe_tree();
-    t.index = i;
-    t.has_index = true;
-    n.children.push_back(std::move(t));
-  }
-  n.bridge_in.assign(n.children.size(), weft::detail::bridge_label{});
-  n.bridge_out.assign(n.children.size(), weft::detail::bridge_label{});
+  for (std::size_t i = 0; i < branches.size(); ++i) add_child_description(n, branches[i], i);
   n.split = std::move(split);
   n.join = std::move(join);
   return n;

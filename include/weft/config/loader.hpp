@@ -135,7 +135,9 @@ class loader {
     if (!stage.is_object())
       fail(pointer, "a stage must be a JSON object", "object", json_type(stage) + " " + json_text(stage),
            "write {\"<kind>\": ...}, e.g. {\"model\": \"name\"}");
-    const auto [kind_name, kind] = find_kind(stage, pointer);
+    const auto found = find_kind(stage, pointer);  // not a structured binding: clang 14 cannot capture one
+    const std::string& kind_name = found.first;
+    const kind_entry* kind = found.second;
     for (const auto& [key, v] : stage.items()) {
       (void)v;
       if (key == kind_name || key == "name" || key == "golden") continue;
