@@ -275,7 +275,8 @@ value reduce_outputs(reducer_kind r, const std::vector<value>& ys, const std::ve
       if constexpr (std::is_floating_point_v<S>) {
         std::fill(d, d + count, S(0));
         bool nan = false;
-        for (const value& y : ys) red::vote_for(d, std::get<X>(y), nan);
+        const red::vote_counter<X> count_vote{d, nan};
+        for (const value& y : ys) count_vote(std::get<X>(y));
         red::vote_shares(d, count, n, nan);
       }
       break;
@@ -492,7 +493,7 @@ inline node build_route(const nlohmann::json& stage, const std::string& pointer,
           using G = std::remove_cvref_t<decltype(gy)>;
           if constexpr (std::is_floating_point_v<typename G::Scalar> && G::ColsAtCompileTime == 1) {
             if (gy.size() != static_cast<std::ptrdiff_t>(n)) weft::detail::throw_gate_width(gy, n, gate_name);
-            weft::detail::choose_top(gy.data(), n, chosen.data(), p.data(), k, gate_name);
+            weft::detail::choose_top(gy.data(), n, chosen, p, k, gate_name);
           }
         },
         gv);
