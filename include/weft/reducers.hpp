@@ -33,6 +33,9 @@
 //   the stack). Allocation only to create an output with dynamic extents. Stateless apart from
 //   weighted's weights; thread-safe; never throw except as stated. A weft::error a reducer throws gains
 //   the path of the stage that holds the ensemble as it leaves the enclosing combinators.
+//   The per-element arithmetic lives in detail::reduction (mean_into, weighted_into, vote_counter,
+//   max_into, median_into), over element pointers and a count: a std::integral_constant here, a
+//   count known at load in weft/config's ensemble and route, so both answer bit for bit alike.
 //   Example:  auto e = weft::ensemble(weft::weighted(0.5, 0.3, 0.2), a, b, c);
 #ifndef WEFT_REDUCERS_HPP
 #define WEFT_REDUCERS_HPP
