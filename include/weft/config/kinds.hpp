@@ -8,9 +8,8 @@
 //   "sequence[i]" (with the stage's "name" quoted after it), as a typed weft::sequence does.
 //   {"model": "<name>", "params": {...}}: the model registered under name, made by its factory from
 //   "params" (default {}: an object). An unknown name: config_error listing the registered ones.
-//   add_builtin_config_kinds(reg) adds these, the adapters (config/adapters.hpp) and, when
-//   <weft/config/combinators.hpp> exists, its add_combinator_kinds(reg); weft::registry's
-//   constructor calls it.
+//   add_builtin_config_kinds(reg) adds these, the adapters (config/adapters.hpp) and the combinators
+//   (config/combinators.hpp); weft::registry's constructor calls it.
 #ifndef WEFT_CONFIG_KINDS_HPP
 #define WEFT_CONFIG_KINDS_HPP
 
@@ -24,15 +23,11 @@
 
 #include "../errors.hpp"
 #include "adapters.hpp"
+#include "combinators.hpp"
 #include "loader.hpp"
 #include "node.hpp"
 #include "registry.hpp"
 #include "value.hpp"
-
-#if __has_include("combinators.hpp")
-#include "combinators.hpp"
-#define WEFT_CONFIG_HAS_COMBINATORS 1
-#endif
 
 namespace weft::config {
 
@@ -122,9 +117,7 @@ inline void add_builtin_config_kinds(registry& reg) {
   reg.add_kind("stages", config::build_stages);
   reg.add_kind("model", config::build_model, {"params"});
   config::add_adapter_kinds(reg);
-#ifdef WEFT_CONFIG_HAS_COMBINATORS
   config::add_combinator_kinds(reg);
-#endif
 }
 
 }  // namespace weft::detail
