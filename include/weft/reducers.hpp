@@ -236,12 +236,19 @@ WEFT_INLINE void mean_into(S* d, const S* const* p, Count n, std::ptrdiff_t coun
       d[k] = static_cast<S>(sum / W(std::size_t(n)));
     }
   } else {
+    // Two passes, each a plain loop the compiler vectorises: the means, then one check that all
+    // are finite (m - m is 0 exactly for finite m); only an overflow or a NaN/infinity among the
+    // values takes the cold per-element path.
     for (std::ptrdiff_t k = 0; k < count; ++k) {
       S sum = p[0][k];
       for (std::size_t i = 1; i < n; ++i) sum += p[i][k];
-      const S m = sum / S(std::size_t(n));
-      d[k] = std::isfinite(m) ? m : scaled_mean(p, n, k);
+      d[k] = sum / S(std::size_t(n));
     }
+    bool all_finite_means = true;
+    for (std::ptrdiff_t k = 0; k < count; ++k) all_finite_means &= (d[k] - d[k] == S(0));
+    if (!all_finite_means) [[unlikely]]
+      for (std::ptrdiff_t k = 0; k < count; ++k)
+        if (!std::isfinite(d[k])) d[k] = scaled_mean(p, n, k);
   }
 }
 

@@ -24,6 +24,9 @@
 //   batcher.hpp    batcher(m, ...): single-sample calls from many threads as one call_batch
 //   observe.hpp    observe(m, observer): per-stage hooks; timing_table, trace_json
 //   describe.hpp   signature<M>(), describe(m), to_dot(m): pipelines describe themselves
+//   any_model.hpp  any_model<In, Out>: any model from In to Out behind one indirect call
+// Not included here (each needs libraries of its own, a CMake component): onnx.hpp, xgboost.hpp,
+// torch.hpp (model runtimes), config.hpp and fingerprint.hpp (pipelines from JSON; component config).
 // Backend headers are included when their library is found: eigen.hpp when <Eigen/Core> is
 // available, xtensor.hpp when xtensor is. Include a backend header yourself to require it.
 #ifndef WEFT_WEFT_HPP
@@ -32,6 +35,7 @@
 #include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
 
 #include "adapters.hpp"
+#include "any_model.hpp"
 #include "batch.hpp"
 #include "batched.hpp"
 #include "batcher.hpp"
