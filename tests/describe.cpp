@@ -83,6 +83,36 @@ struct sum4 {  // a custom reducer
   vec4 operator()(const vec4& a, const vec4& b) const { return a + b; }
 };
 
+// A stage whose structure is known only at run time (as a configured stage): it describes itself
+// with describe_tree(), a node of its own with one child joined by a copy.
+struct runtime_stage {
+  int depth = 1;  // run-time structure: that many "layer" children
+  using input_type = vec4;
+  using output_type = vec4;
+  output_type operator()(const input_type& x) const { return x; }
+  weft::detail::describe_node describe_tree() const {
+    weft::detail::describe_node n;
+    n.what = "configured";
+    n.in = "f32[4]";
+    n.out = "f32[4]";
+    n.combinator = true;
+    n.links = true;
+    n.split = "in";
+    n.join = "out";
+    for (int i = 0; i < depth; ++i) {
+      weft::detail::describe_node layer;
+      layer.what = "layer";
+      layer.in = layer.out = "f32[?]";
+      layer.index = static_cast<std::size_t>(i);
+      layer.has_index = true;
+      n.children.push_back(layer);
+      n.bridge_in.push_back(i == 0 ? weft::detail::bridge_label{} : weft::detail::bridge_label{"copy", "eigen f32[?]", "xtensor f32[?]"});
+      n.bridge_out.emplace_back();
+    }
+    return n;
+  }
+};
+
 // The brief's first example: a sequence holding a named stage, fan_out | concat, and an ensemble.
 inline auto first_pipeline() {
   return weft::named("encoder", scaler{}) | weft::fan_out(proj_a{}, proj_b{}) | weft::concat |
@@ -266,4 +296,23 @@ TEST_CASE("to_dot: a Graphviz graph that dot renders") {
   CHECK(second.find("\\\"guarded\\\" fallback when non_finite") != std::string::npos);
   check_renders(second);
   check_renders(weft::to_dot(scaler{}));
+}
+
+TEST_CASE("describe and to_dot: a model with describe_tree() is the tree it returns, at any depth") {
+  CHECK(weft::describe(runtime_stage{2}) ==
+        "configured: f32[4] -> f32[4]\n"
+        "  [0] layer: f32[?] -> f32[?]\n"
+        "  | copy (eigen f32[?] -> xtensor f32[?])\n"
+        "  [1] layer: f32[?] -> f32[?]\n");
+  using weft::operator|;
+  const auto p = widen{} | weft::named("cfg", runtime_stage{1});
+  CHECK(weft::describe(p) ==
+        "sequence: f32[4] -> f32[4]\n"
+        "  [0] widen: f32[4] -> f32[?]\n"
+        "  | checked copy (eigen f32[?] -> eigen f32[4])\n"
+        "  [1] \"cfg\" configured: f32[4] -> f32[4]\n"
+        "    [0] layer: f32[?] -> f32[?]\n");
+  const std::string dot = weft::to_dot(p);
+  CHECK(dot.find("label=\"[1] \\\"cfg\\\" configured\\nf32[4] -> f32[4]\"") != std::string::npos);
+  check_renders(dot);
 }

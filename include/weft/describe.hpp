@@ -20,7 +20,10 @@
 //       cast<f64> | reshape<28,28> | identity | concat | softmax | argmax | normalize | check_finite
 //         an adapter bound by `|`;
 //       fn                                                               a model made by weft::fn;
-//       the model's type name without its namespaces                    any other model.
+//       the model's type name without its namespaces                    any other model;
+//     a model with a member `weft::detail::describe_node describe_tree() const` (a structure known
+//     only at run time: weft::any_model, a configured stage) is the tree it returns, its children
+//     and bridges included (detail/describe_node.hpp); describe_tree must set in and out.
 //     Every bridge weft inserts is a line of its own at the indentation of the nodes it joins:
 //       | <bridge>   between two stages of a sequence: the output above reaches the stage below;
 //       > <bridge>   before a branch (fan_out, ensemble, fallback; batched's model): the combinator's
@@ -79,6 +82,7 @@
 #include "batched.hpp"
 #include "conditions.hpp"
 #include "convert.hpp"
+#include "detail/describe_node.hpp"
 #include "ensemble.hpp"
 #include "execution.hpp"
 #include "fallback.hpp"
@@ -159,15 +163,6 @@ std::string side_text() {
   return s;
 }
 
-/// A bridge weft inserts: its kind and both sides, so that a copy shows what caused it.
-struct bridge_label {
-  std::string kind;      // "view", "copy", "checked view", "checked copy"; empty: no bridge
-  std::string from, to;  // side_text of each end
-  bool empty() const noexcept { return kind.empty(); }
-  /// "copy (eigen f32[6] -> xtensor f32[6])"
-  std::string text() const { return kind + " (" + from + " -> " + to + ")"; }
-};
-
 /// A bridge of kind `kind` from a From to a To (no bridge when kind is empty).
 template <class From, class To>
 bridge_label make_bridge(std::string kind) {
@@ -193,27 +188,6 @@ bridge_label bridge_text() {
     return {};
   }
 }
-
-/// One node of a pipeline's description.
-struct describe_node {
-  std::size_t index = 0;         // index in the enclosing combinator
-  bool has_index = false;        // false at the root
-  std::string name;              // given name (unquoted), may be empty
-  std::string what;              // "scaler", "concat", "fan_out par", "ensemble mean", ...
-  std::string in, out;           // specs
-  bool combinator = false;
-  bool links = false;            // sequence: bridge_in[i] joins child i-1 to child i
-  std::string split, join;       // dot: labels of the split and join nodes (branch combinators)
-  std::vector<describe_node> children;
-  std::vector<bridge_label> bridge_in, bridge_out;  // per child; empty when none
-
-  std::string title() const {
-    std::string t;
-    if (has_index) t += "[" + std::to_string(index) + "] ";
-    if (!name.empty()) t += "\"" + name + "\" ";
-    return t + what;
-  }
-};
 
 /// Builds the node of a model of type M (std::reference_wrapper unwrapped by the caller).
 template <class M>
@@ -257,12 +231,15 @@ template <> struct adapter_label<argmax_t> { static std::string get() { return "
 template <> struct adapter_label<normalize_t> { static std::string get() { return "normalize"; } };
 template <> struct adapter_label<check_finite_t> { static std::string get() { return "check_finite"; } };
 
-/// Any other model: its short type name. A wrapper (weft::named, ...) is described as the model it
-/// wraps, with the wrapper's given name when it has one.
+/// Any other model: its own tree when it describes itself (a `describe_node describe_tree() const`
+/// member: a structure known only at run time), else its short type name. A wrapper (weft::named,
+/// ...) is described as the model it wraps, with the wrapper's given name when it has one.
 template <class M>
 struct describer {
   static describe_node make(const M& m) {
-    if constexpr (wrapper<M>) {
+    if constexpr (describes_itself<M>) {
+      return m.describe_tree();
+    } else if constexpr (wrapper<M>) {
       describe_node n = describer<std::remove_cv_t<unwrap_t<typename M::wrapped_type>>>::make(unwrap(m.inner()));
       if (const auto given = model_traits<M>::given_name(m); !given.empty()) n.name = std::string(given);
       return n;

@@ -209,6 +209,12 @@ class load_error : public error_base<load_error> {
   /// What the file declares, or why it could not be read.
   const std::string& actual() const noexcept { return actual_; }
 
+ protected:
+  /// For a subclass with its own kind and message (weft::config_error): the same fields, another text.
+  load_error(std::string_view kind, std::string detail, std::string_view file, std::string_view tensor,
+             std::string_view expected, std::string_view actual)
+      : error_base(kind, std::move(detail)), file_(file), tensor_(tensor), expected_(expected), actual_(actual) {}
+
  private:
   static std::string describe(std::string_view file, std::string_view tensor, std::string_view expected,
                               std::string_view actual) {
