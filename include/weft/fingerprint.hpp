@@ -6,13 +6,14 @@
 //   canonical serialisation of pipeline p, the same for a typed pipeline and for the pipeline loaded
 //   from its weft::to_json, and the same from g++ and clang++ builds. It hashes, in this order:
 //     "weft fingerprint 1\n"
-//     "signature <input spec> -> <output spec>\n"             the pipeline's specs ("f32[64] -> f32[10]")
-//     "structure <json>\n"   to_json(p) with keys sorted and no whitespace, every runtime model's
-//                            path replaced by "sha256:<hex>" of the file's bytes (content addressing:
-//                            the same file elsewhere gives the same fingerprint, a changed file another)
-//     "leaf <pointer> <input spec> -> <output spec>\n"        per leaf model (registered models and
-//                            runtime models), in document order: what the registry's entry takes
-//                            and gives
+//     "signature <input spec> -> <output spec>\n"      the pipeline's specs ("f32[64] -> f32[10]")
+//     "structure <json>\n"   to_json(p) (a loaded pipeline's canonical JSON) with keys sorted and no
+//                            whitespace, every runtime model's path replaced by "sha256:<hex>" of
+//                            the file's bytes (content addressing: the same file elsewhere gives the
+//                            same fingerprint, a changed file another)
+//     "leaf <what> <input spec> -> <output spec>\n"    per leaf, sorted: <what> is `model "<name>"`
+//                            for a registered model, the kind ("onnx") for a runtime model; the specs
+//                            are the registry entry's (config::spec_of, refined by input_shape())
 //   So the registry names, parameters (config_params), thresholds, weights, attempts, stage order,
 //   adapters, names and every model file's bytes are in it; compiler type names, the execution
 //   policy (weft::par), file paths and the registry's factories' code are not.
@@ -24,6 +25,7 @@
 #ifndef WEFT_FINGERPRINT_HPP
 #define WEFT_FINGERPRINT_HPP
 
+#include <algorithm>
 #include <array>
 #include <compare>
 #include <cstddef>
@@ -114,27 +116,53 @@ class sha256 {
 /// The SHA-256 of the file at path (weft::load_error when it cannot be read).
 inline digest file_digest(const std::string& path) { return sha256().update_file(path).finish(); }
 
-/// What a fingerprint hashes, apart from the header line: the signature, the structure (runtime
-/// models' paths still in it) and the leaves (pointer, specs, file).
-struct fingerprint_input {
-  std::string signature;
-  nlohmann::json structure;
-  std::vector<json_leaf> leaves;
-};
+/// The runtime kinds whose string value is a model file's path (what weft::register_onnx and the
+/// others add).
+inline bool runtime_file_key(std::string_view key) noexcept {
+  return key == "onnx" || key == "xgboost" || key == "torch";
+}
 
-/// The digest of a fingerprint_input; see the header comment for the serialisation.
-inline digest fingerprint_of(fingerprint_input in) {
-  for (const json_leaf& leaf : in.leaves) {
-    if (leaf.file.empty()) continue;
-    // {"onnx": "<path>"} becomes {"onnx": "sha256:<hex>"}.
-    nlohmann::json& stage = in.structure.at(nlohmann::json::json_pointer(leaf.pointer));
-    stage.at(leaf.file_key) = "sha256:" + file_digest(leaf.file).to_string();
+/// The file among `files` (resolved paths) that `written` (a path as the JSON has it) names: the
+/// same path, or one ending in "/<written>"; `written` itself when none does.
+inline std::string resolved_file(const std::string& written, const std::vector<std::string>& files) {
+  for (const std::string& f : files) {
+    if (f == written) return f;
+    if (f.size() > written.size() && f.compare(f.size() - written.size(), written.size(), written) == 0 &&
+        f[f.size() - written.size() - 1] == '/')
+      return f;
   }
+  return written;
+}
+
+/// In a loaded pipeline's canonical JSON j, replaces every runtime model's path by "sha256:<hex>"
+/// of its file (never inside "params" or "golden", which are data).
+inline void address_loaded_files(nlohmann::json& j, const std::vector<std::string>& files) {
+  if (j.is_array()) {
+    for (nlohmann::json& e : j) address_loaded_files(e, files);
+  } else if (j.is_object()) {
+    for (auto& [key, value] : j.items()) {
+      if (key == "params" || key == "golden") continue;
+      if (runtime_file_key(key) && value.is_string())
+        value = "sha256:" + file_digest(resolved_file(value.get<std::string>(), files)).to_string();
+      else
+        address_loaded_files(value, files);
+    }
+  }
+}
+
+/// The digest of pipeline structure `structure` (walked into `walk`) with signature `signature`;
+/// see the header comment for the serialisation.
+inline digest fingerprint_of(const std::string& signature, nlohmann::json structure, json_walk walk) {
+  for (const json_walk::file_ref& f : walk.files)
+    structure.at(nlohmann::json::json_pointer(f.pointer)).at(f.key) = "sha256:" + file_digest(f.file).to_string();
+  for (const json_walk::loaded_ref& l : walk.loaded)
+    address_loaded_files(structure.at(nlohmann::json::json_pointer(l.pointer)), l.files);
+  std::sort(walk.leaves.begin(), walk.leaves.end());
   sha256 h;
   h.update("weft fingerprint 1\n");
-  h.update("signature " + in.signature + "\n");
-  h.update("structure " + in.structure.dump() + "\n");
-  for (const json_leaf& leaf : in.leaves) h.update("leaf " + leaf.pointer + " " + leaf.specs + "\n");
+  h.update("signature " + signature + "\n");
+  h.update("structure " + structure.dump() + "\n");
+  for (const std::string& leaf : walk.leaves) h.update("leaf " + leaf + "\n");
   return h.finish();
 }
 
@@ -142,12 +170,9 @@ inline digest fingerprint_of(fingerprint_input in) {
 
 template <model M>
 digest fingerprint(const M& p) {
-  detail::fingerprint_input in;
-  in.signature = detail::specs_text<M>();
   detail::json_walk walk;
-  in.structure = detail::typed_json(p, walk);
-  in.leaves = std::move(walk.leaves);
-  return detail::fingerprint_of(std::move(in));
+  nlohmann::json structure = detail::typed_json(p, walk);
+  return detail::fingerprint_of(detail::specs_text<M>(), std::move(structure), std::move(walk));
 }
 
 }  // namespace weft

@@ -59,6 +59,8 @@
 #include "../route.hpp"
 #include "../sequence.hpp"
 #include "../when.hpp"
+#include "pipeline.hpp"
+#include "value.hpp"
 
 namespace weft {
 
@@ -129,17 +131,23 @@ concept config_params_member = requires(const M& m) {
   { m.config_params() } -> std::convertible_to<nlohmann::json>;
 };
 
-/// What a fingerprint needs beyond the structure: each leaf's JSON pointer and specs, in the order
-/// the walk meets them, and each runtime model's file.
-struct json_leaf {
-  std::string pointer;  // "/stages/2/fan_out/0"
-  std::string specs;    // "f32[64] -> f32[10]"
-  std::string file;     // a runtime model's path as written; empty otherwise
-  std::string file_key; // the member holding it ("onnx", "xgboost", "torch")
-};
-
+/// What a fingerprint needs beyond the structure, gathered by the walk that writes it.
 struct json_walk {
-  std::vector<json_leaf> leaves;
+  /// Per leaf (registered or runtime model): "<kind or model \"name\"> <input spec> -> <output spec>".
+  std::vector<std::string> leaves;
+  /// Per runtime model: where its path is in the structure (pointer and key) and the file.
+  struct file_ref {
+    std::string pointer;  // "/stages/2/fan_out/0"
+    std::string key;      // "onnx"
+    std::string file;     // the path as the model holds it
+  };
+  std::vector<file_ref> files;
+  /// Per loaded pipeline inside the typed one: its pointer and the files it read (resolved).
+  struct loaded_ref {
+    std::string pointer;
+    std::vector<std::string> files;
+  };
+  std::vector<loaded_ref> loaded;
 };
 
 template <class M>
@@ -155,6 +163,41 @@ std::string specs_text() {
   return value_spec<input_t<M>>() + " -> " + value_spec<output_t<M>>();
 }
 
+/// A tensor type that is carried between configured stages (config/value.hpp's set).
+template <class T>
+concept config_value_type = tensor<T> && is_config_scalar_v<scalar_t<T>> &&
+                            (tensor_traits<T>::rank == 1 || tensor_traits<T>::rank == 2);
+
+/// A leaf's specs as a loaded pipeline's node states them: the registry's (config::spec_of, refined
+/// by input_shape()/output_shape() as registry::add does), else weft's spec text.
+template <class M>
+std::string leaf_specs(const M& m) {
+  using In = input_t<M>;
+  using Out = output_t<M>;
+  if constexpr (config_value_type<In> && config_value_type<Out>) {
+    config::value_spec in = config::spec_of<In>();
+    config::value_spec out = config::spec_of<Out>();
+    if constexpr (declares_input_shape<M>) in.extents = m.input_shape();
+    if constexpr (declares_output_shape<M>) out.extents = m.output_shape();
+    return in.text() + " -> " + out.text();
+  } else {
+    return specs_text<M>();
+  }
+}
+
+/// The leaves of a loaded pipeline's description (registered models, `model "name"`, and runtime
+/// models, `onnx "file"`: kept as "onnx"), with their specs, as json_walk::leaves has them.
+inline void loaded_leaves(const describe_node& n, std::vector<std::string>& out) {
+  if (n.children.empty() && !n.combinator) {
+    const std::size_t quote = n.what.find(" \"");
+    if (quote == std::string::npos) return;  // an adapter
+    const std::string kind = n.what.substr(0, quote);
+    out.push_back((kind == "model" ? n.what : kind) + " " + n.in + " -> " + n.out);
+    return;
+  }
+  for (const describe_node& c : n.children) loaded_leaves(c, out);
+}
+
 // --- leaves, wrappers, adapters ---
 
 template <class M>
@@ -166,10 +209,11 @@ struct json_writer {
       if (const auto given = model_traits<M>::given_name(m); !given.empty()) j["name"] = std::string(given);
       return j;
     } else if constexpr (config_runtime_model<M>) {
-      walk.leaves.push_back({pointer, specs_text<M>(), std::string(m.path()), std::string(M::config_runtime)});
+      walk.leaves.push_back(std::string(M::config_runtime) + " " + leaf_specs(m));
+      walk.files.push_back({pointer, std::string(M::config_runtime), std::string(m.path())});
       return with_name(m, {{std::string(M::config_runtime), std::string(m.path())}});
     } else if constexpr (config_named<M>) {
-      walk.leaves.push_back({pointer, specs_text<M>(), {}, {}});
+      walk.leaves.push_back("model \"" + std::string(M::config_name) + "\" " + leaf_specs(m));
       nlohmann::json params = nlohmann::json::object();
       if constexpr (config_params_member<M>) params = m.config_params();
       return with_name(m, {{"model", std::string(M::config_name)}, {"params", std::move(params)}});
@@ -191,6 +235,16 @@ struct json_writer {
       if (!given.empty() && !implied) j["name"] = std::string(given);
     }
     return j;
+  }
+};
+
+/// A pipeline loaded from configuration: its canonical JSON.
+template <class In, class Out>
+struct json_writer<configured_pipeline<In, Out>> {
+  static nlohmann::json make(const configured_pipeline<In, Out>& p, const std::string& pointer, json_walk& walk) {
+    loaded_leaves(p.root().describe_tree(), walk.leaves);
+    walk.loaded.push_back({pointer, p.root().files()});
+    return p.root().canonical_json();
   }
 };
 
@@ -408,6 +462,8 @@ template <class M>
 nlohmann::json typed_json(const M& m, json_walk& walk) {
   if constexpr (is_sequence_v<M>) {
     return json_of(m, "", walk);
+  } else if constexpr (requires { m.root().canonical_json(); }) {
+    return json_of(m, "", walk);  // a loaded pipeline's root is a sequence already
   } else {
     return {{"stages", nlohmann::json::array({json_of(m, "/stages/0", walk)})}};
   }
@@ -419,6 +475,12 @@ template <model M>
 nlohmann::json to_json(const M& m) {
   detail::json_walk walk;
   return detail::typed_json(m, walk);
+}
+
+/// A loaded pipeline's canonical JSON (every default written out), as its root node holds it.
+template <tensor In, tensor Out>
+nlohmann::json to_json(const configured_pipeline<In, Out>& p) {
+  return p.root().canonical_json();
 }
 
 }  // namespace weft
