@@ -34,32 +34,6 @@
 
 namespace weft::config {
 
-template <class T>
-struct type_tag {
-  using type = T;
-};
-
-/// Calls f(type_tag<S>{}) for the C++ scalar S of scalar kind s.
-template <class F>
-decltype(auto) with_scalar(scalar_kind s, F&& f) {
-  switch (s) {
-    case scalar_kind::f32: return f(type_tag<float>{});
-    case scalar_kind::f64: return f(type_tag<double>{});
-    case scalar_kind::i64: break;
-  }
-  return f(type_tag<std::int64_t>{});
-}
-
-/// Calls f(type_tag<X>{}) for the dynamic value type X that carries values of spec s.
-template <class F>
-decltype(auto) with_dynamic_type(const value_spec& s, F&& f) {
-  return with_scalar(s.scalar, [&](auto scalar) -> decltype(auto) {
-    using S = typename decltype(scalar)::type;
-    if (s.extents.rank() == 2) return f(type_tag<matrix_value<S>>{});
-    return f(type_tag<vector_value<S>>{});
-  });
-}
-
 namespace adapter_kinds {
 
 inline void expect_empty_options(const nlohmann::json& stage, const std::string& kind, const std::string& pointer,

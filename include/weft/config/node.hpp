@@ -28,7 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../convert.hpp"
-#include "../describe.hpp"
+#include "../detail/describe_node.hpp"
 #include "../model.hpp"
 #include "value.hpp"
 

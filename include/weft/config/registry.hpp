@@ -85,23 +85,18 @@ class registry {
   template <class M, class Factory>
   registry& add(std::string name, Factory factory) {
     static_assert(model<M>, "weft: registry::add<M>: M must be a weft model (input_type, output_type, const call)");
-    static_assert(std::is_convertible_v<std::invoke_result_t<const Factory&, const nlohmann::json&>, M>,
-                  "weft: registry::add<M>(name, factory): factory(const nlohmann::json& params) must return an M");
-    config::model_entry e;
-    e.name = name;
-    e.input = config::spec_of<input_t<M>>();
-    e.output = config::spec_of<output_t<M>>();
-    e.make = [factory = std::move(factory), label = name](const nlohmann::json& params,
-                                                          nlohmann::json canonical) -> config::node {
-      M m = factory(params);
-      config::value_spec in = config::spec_of<input_t<M>>();
-      config::value_spec out = config::spec_of<output_t<M>>();
-      if constexpr (detail::declares_input_shape<M>) in.extents = m.input_shape();
-      if constexpr (detail::declares_output_shape<M>) out.extents = m.output_shape();
-      return config::make_model_node(std::move(m), in, out, config::leaf_description("model \"" + label + "\""),
-                                     std::move(canonical));
-    };
-    models_[std::move(name)] = std::move(e);
+    if constexpr (model<M>) {
+      static_assert(detail::config_representable_v<input_t<M>>,
+                    "weft: registry::add<M>: M's input_type must be a tensor of scalar float, double or "
+                    "std::int64_t and rank 1 or 2 (the configured value types, weft/config/value.hpp)");
+      static_assert(detail::config_representable_v<output_t<M>>,
+                    "weft: registry::add<M>: M's output_type must be a tensor of scalar float, double or "
+                    "std::int64_t and rank 1 or 2 (not a std::optional or std::tuple; weft/config/value.hpp)");
+      static_assert(std::is_convertible_v<std::invoke_result_t<const Factory&, const nlohmann::json&>, M>,
+                    "weft: registry::add<M>(name, factory): factory(const nlohmann::json& params) must return an M");
+      if constexpr (detail::config_representable_v<input_t<M>> && detail::config_representable_v<output_t<M>>)
+        add_checked<M>(std::move(name), std::move(factory));
+    }
     return *this;
   }
 
@@ -142,6 +137,25 @@ class registry {
   std::vector<std::string> condition_names() const { return names(conditions_); }
 
  private:
+  template <class M, class Factory>
+  void add_checked(std::string name, Factory factory) {
+    config::model_entry e;
+    e.name = name;
+    e.input = config::spec_of<input_t<M>>();
+    e.output = config::spec_of<output_t<M>>();
+    e.make = [factory = std::move(factory), label = name](const nlohmann::json& params,
+                                                          nlohmann::json canonical) -> config::node {
+      M m = factory(params);
+      config::value_spec in = config::spec_of<input_t<M>>();
+      config::value_spec out = config::spec_of<output_t<M>>();
+      if constexpr (detail::declares_input_shape<M>) in.extents = m.input_shape();
+      if constexpr (detail::declares_output_shape<M>) out.extents = m.output_shape();
+      return config::make_model_node(std::move(m), in, out, config::leaf_description("model \"" + label + "\""),
+                                     std::move(canonical));
+    };
+    models_[std::move(name)] = std::move(e);
+  }
+
   template <class Map>
   static const typename Map::mapped_type* find(const Map& m, std::string_view name) {
     auto it = m.find(name);

@@ -78,6 +78,18 @@ constexpr config::scalar_kind config_scalar_kind_of() noexcept {
   else return config::scalar_kind::i64;
 }
 
+/// Whether tensor T is carried by a member of the configured value set (scalar f32, f64 or i64;
+/// rank 1 or 2).
+template <class T>
+inline constexpr bool config_representable_v = [] {
+  if constexpr (tensor<std::remove_cvref_t<T>>) {
+    using traits = tensor_traits<std::remove_cvref_t<T>>;
+    return is_config_scalar_v<typename traits::scalar_type> && (traits::rank == 1 || traits::rank == 2);
+  } else {
+    return false;
+  }
+}();
+
 template <class T>
 struct config_dynamic_of {
   using traits = tensor_traits<std::remove_cvref_t<T>>;
@@ -173,6 +185,33 @@ inline value make_value(const value_spec& s, std::ptrdiff_t fill = 0) {
 /// Sets element i (row-major order) of a value from a double (static_cast to its scalar).
 inline void set_element(value& v, std::ptrdiff_t i, double e) noexcept {
   std::visit([&](auto& x) { x.data()[i] = static_cast<typename std::remove_cvref_t<decltype(x)>::Scalar>(e); }, v);
+}
+
+/// A type carried as a value, for dispatch: type_tag<float>{}.
+template <class T>
+struct type_tag {
+  using type = T;
+};
+
+/// Calls f(type_tag<S>{}) for the C++ scalar S of scalar kind s.
+template <class F>
+decltype(auto) with_scalar(scalar_kind s, F&& f) {
+  switch (s) {
+    case scalar_kind::f32: return f(type_tag<float>{});
+    case scalar_kind::f64: return f(type_tag<double>{});
+    case scalar_kind::i64: break;
+  }
+  return f(type_tag<std::int64_t>{});
+}
+
+/// Calls f(type_tag<X>{}) for the dynamic value type X that carries values of spec s.
+template <class F>
+decltype(auto) with_dynamic_type(const value_spec& s, F&& f) {
+  return with_scalar(s.scalar, [&](auto scalar) -> decltype(auto) {
+    using S = typename decltype(scalar)::type;
+    if (s.extents.rank() == 2) return f(type_tag<matrix_value<S>>{});
+    return f(type_tag<vector_value<S>>{});
+  });
 }
 
 }  // namespace weft::config
