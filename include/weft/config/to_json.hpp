@@ -58,11 +58,15 @@
 #include "../retry.hpp"
 #include "../route.hpp"
 #include "../sequence.hpp"
+#include "../strict.hpp"
 #include "../when.hpp"
-#include "pipeline.hpp"
 #include "value.hpp"
 
 namespace weft {
+
+/// A pipeline loaded from configuration (weft/config/pipeline.hpp).
+template <tensor In, tensor Out>
+class configured_pipeline;
 
 /// A model that names its registry entry: `static constexpr std::string_view config_name`.
 template <class M>
@@ -457,12 +461,58 @@ struct json_writer<retry<M, Predicate, Backoff>> {
 template <class T> inline constexpr bool is_sequence_v = false;
 template <class... S> inline constexpr bool is_sequence_v<sequence<S...>> = true;
 
+template <class T> inline constexpr bool is_configured_pipeline_v = false;
+template <class In, class Out> inline constexpr bool is_configured_pipeline_v<configured_pipeline<In, Out>> = true;
+template <class T> inline constexpr bool is_adapter_stage_v = false;
+template <class A, class In> inline constexpr bool is_adapter_stage_v<adapter_stage<A, In>> = true;
+
+template <class Base> struct route_stage_count;
+template <class P, std::size_t K, class G, class... E>
+struct route_stage_count<route_base<P, top_k_t<K>, G, E...>> : std::integral_constant<std::size_t, 1 + sizeof...(E)> {};
+/// How many stages a route holds: its gate and its experts.
+template <class... X>
+constexpr std::size_t route_size(const route<X...>*) {
+  return route_stage_count<typename policy_split<X...>::template base<route_base>>::value;
+}
+
+/// The first leaf model inside M (at any depth) that has no JSON form; void when every one has.
+template <class M>
+struct first_without_json;
+
+template <class C, class Seq> struct first_without_json_stage;
+template <class C, std::size_t... I>
+struct first_without_json_stage<C, std::index_sequence<I...>> {
+  using type = typename first_non_void<
+      typename first_without_json<std::remove_cvref_t<decltype(std::declval<const C&>().template stored<I>())>>::type...>::type;
+};
+
+template <class M>
+struct first_without_json {
+  using U = std::remove_cv_t<unwrap_t<M>>;
+  static auto pick() {
+    if constexpr (is_configured_pipeline_v<U> || is_adapter_stage_v<U>) return std::type_identity<void>{};
+    else if constexpr (wrapper<U>) return std::type_identity<typename first_without_json<typename U::wrapped_type>::type>{};
+    else if constexpr (requires { route_size(static_cast<const U*>(nullptr)); })
+      return std::type_identity<typename first_without_json_stage<U, std::make_index_sequence<route_size(static_cast<const U*>(nullptr))>>::type>{};
+    else if constexpr (combinator<U> && requires { U::size; })
+      return std::type_identity<typename first_without_json_stage<U, std::make_index_sequence<U::size>>::type>{};
+    else if constexpr (config_runtime_model<U> || config_named<U>) return std::type_identity<void>{};
+    else return std::type_identity<U>{};
+  }
+  using type = typename decltype(pick())::type;
+};
+
 /// The root is always a sequence ({"stages": [...]}): any other pipeline is its one stage.
+/// A leaf without a JSON form is diagnosed here, before the walk: one short error naming it.
 template <class M>
 nlohmann::json typed_json(const M& m, json_walk& walk) {
-  if constexpr (is_sequence_v<M>) {
+  using offender = typename first_without_json<M>::type;
+  if constexpr (!std::is_void_v<offender>) {
+    (void)to_json_leaf_without_config_name<offender>{};
+    return {};
+  } else if constexpr (is_sequence_v<M>) {
     return json_of(m, "", walk);
-  } else if constexpr (requires { m.root().canonical_json(); }) {
+  } else if constexpr (is_configured_pipeline_v<M>) {
     return json_of(m, "", walk);  // a loaded pipeline's root is a sequence already
   } else {
     return {{"stages", nlohmann::json::array({json_of(m, "/stages/0", walk)})}};
