@@ -90,18 +90,19 @@ WEFT_INLINE bool same_extents(const A& a, const B& b) {
   }
 }
 
+/// Throws shape_error unless o has o0's extents.
+template <class O>
+WEFT_INLINE void require_extents_of(const O& o0, const O& o) {
+  if (!same_extents(o0, o)) {
+    using tr = tensor_traits<O>;
+    throw shape_error(actual_spec_name<O>(tr::extents_of(o0)), actual_spec_name<O>(tr::extents_of(o)));
+  }
+}
+
 /// Throws shape_error unless every argument has the first's extents (nothing to check when static).
 template <class O, class... Os>
 WEFT_INLINE void require_same_extents(const O& o0, const Os&... os) {
-  if constexpr (!fully_static<O>) {
-    const auto check = [&o0](const O& o) {
-      if (!same_extents(o0, o)) {
-        using tr = tensor_traits<O>;
-        throw shape_error(actual_spec_name<O>(tr::extents_of(o0)), actual_spec_name<O>(tr::extents_of(o)));
-      }
-    };
-    (check(os), ...);
-  }
+  if constexpr (!fully_static<O>) (require_extents_of(o0, os), ...);
 }
 
 /// Number of elements of o.
@@ -154,10 +155,11 @@ WEFT_INLINE auto data_of(const O& o0, const Os&... os) noexcept {
 /// A weight may be used: finite (a NaN or an infinity minus itself is not zero).
 constexpr bool finite_weight(double w) noexcept { return w - w == 0.0; }
 
-/// Element k of every argument is finite.
-template <class S, std::size_t N>
-bool all_finite(const std::array<const S*, N>& p, std::ptrdiff_t k) noexcept {
-  for (std::size_t i = 0; i < N; ++i)
+/// Element k of every argument is finite. (Count, here and below: the number of arguments, a
+/// std::integral_constant for weft::ensemble, a std::size_t for a configured one: one code for both.)
+template <class S, class Count>
+bool all_finite(const S* const* p, Count n, std::ptrdiff_t k) noexcept {
+  for (std::size_t i = 0; i < n; ++i)
     if (!std::isfinite(p[i][k])) return false;
   return true;
 }
@@ -166,8 +168,9 @@ bool all_finite(const std::array<const S*, N>& p, std::ptrdiff_t k) noexcept {
 /// signs: NaN; with infinities of one sign: that infinity (a finite sum that overflowed on the way
 /// must not meet it as inf - inf). Else the mean computed with each value scaled by 2^-s (2^s >= N,
 /// exact for all but subnormal values), which cannot overflow.
-template <class S, std::size_t N>
-[[gnu::noinline, gnu::cold]] S scaled_mean(const std::array<const S*, N>& p, std::ptrdiff_t k) noexcept {
+template <class S, class Count>
+[[gnu::noinline, gnu::cold]] S scaled_mean(const S* const* p, Count n, std::ptrdiff_t k) noexcept {
+  const std::size_t N = n;
   bool nan = false, up = false, down = false;
   for (std::size_t i = 0; i < N; ++i) {
     const S v = p[i][k];
@@ -215,6 +218,146 @@ template <class O, class V>
   throw range_error(range_text<S>(), text, row_major_index(o0, k), actual_spec_name<O>(tr::extents_of(o0)));
 }
 
+// The reducers' arithmetic over n arguments' element pointers p[0..n) into d (count elements each),
+// shared by the built-in reducers (Count a std::integral_constant) and weft/config's ensemble and
+// route (Count a std::size_t known at load).
+
+/// mean: see mean_t.
+template <class S, class Count>
+WEFT_INLINE void mean_into(S* d, const S* const* p, Count n, std::ptrdiff_t count) {
+  if constexpr (std::is_integral_v<S>) {
+    using W = wide_int_t<S>;  // exact for any N: the quotient lies within S's range
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      W sum = W(p[0][k]);
+      for (std::size_t i = 1; i < n; ++i) sum += W(p[i][k]);
+      d[k] = static_cast<S>(sum / W(std::size_t(n)));
+    }
+  } else {
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      S sum = p[0][k];
+      for (std::size_t i = 1; i < n; ++i) sum += p[i][k];
+      const S m = sum / S(std::size_t(n));
+      d[k] = std::isfinite(m) ? m : scaled_mean(p, n, k);
+    }
+  }
+}
+
+/// The sum of weights w[0..n), checked: throws std::invalid_argument unless every weight is finite
+/// and their sum is finite and not zero (weighted_t's rule).
+constexpr double checked_weight_sum(const double* w, std::size_t n) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!finite_weight(w[i])) throw std::invalid_argument("weft: weighted: every weight must be finite");
+    sum += w[i];
+  }
+  if (sum == 0.0 || !finite_weight(sum))
+    throw std::invalid_argument("weft: weighted: the weights' sum must be finite and not zero");
+  return sum;
+}
+
+/// The weighted mean at element k in long double.
+template <class S, class Count>
+long double weighted_exact_at(const double* w, double w_sum, const S* const* p, Count n, std::ptrdiff_t k) noexcept {
+  long double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) sum += static_cast<long double>(w[i]) * static_cast<long double>(p[i][k]);
+  return sum / static_cast<long double>(w_sum);
+}
+
+/// Integer scalars: the long double result truncated toward zero; range_error when S cannot hold it.
+template <class O, class S, class Count>
+S weighted_integer_at(const O& o0, const double* w, double w_sum, const S* const* p, Count n, std::ptrdiff_t k) {
+  const long double m = std::trunc(weighted_exact_at(w, w_sum, p, n, k));
+  if (!fits_in<S>(m)) [[unlikely]] throw_out_of_range(o0, k, m);
+  return static_cast<S>(m);
+}
+
+/// Floating scalars, the plain result is not finite or beyond S's range: the result in long double
+/// (a NaN or an infinity among the values is data, and gives what it gives there: a finite sum that
+/// overflowed in double must not meet an infinity as inf - inf); range_error when the values are
+/// finite and the result does not fit S.
+template <class O, class S, class Count>
+[[gnu::noinline, gnu::cold]] S weighted_wide_at(const O& o0, const double* w, double w_sum, const S* const* p, Count n,
+                                                std::ptrdiff_t k) {
+  const long double m = weighted_exact_at(w, w_sum, p, n, k);
+  if (!all_finite(p, n, k)) return static_cast<S>(m);
+  if (!std::isfinite(m) || !fits_in<S>(m)) throw_out_of_range(o0, k, m);
+  return static_cast<S>(m);
+}
+
+/// weighted: see weighted_t (w_sum from checked_weight_sum; o0 names the output in a range_error).
+template <class O, class S, class Count>
+WEFT_INLINE void weighted_into(const O& o0, S* d, const double* w, double w_sum, const S* const* p, Count n,
+                               std::ptrdiff_t count) {
+  if constexpr (std::is_integral_v<S>) {
+    for (std::ptrdiff_t k = 0; k < count; ++k) d[k] = weighted_integer_at(o0, w, w_sum, p, n, k);
+  } else {
+    using A = std::common_type_t<S, double>;
+    for (std::ptrdiff_t k = 0; k < count; ++k) {
+      A sum = A(w[0]) * A(p[0][k]);
+      for (std::size_t i = 1; i < n; ++i) sum += A(w[i]) * A(p[i][k]);
+      const A m = sum / A(w_sum);
+      d[k] = fits_in<S>(m) && std::isfinite(m) ? static_cast<S>(m) : weighted_wide_at(o0, w, w_sum, p, n, k);
+    }
+  }
+}
+
+/// vote, one branch: counts o's vote into d (zeroed first), or sets nan when o's argmax is a NaN.
+template <class O>
+WEFT_INLINE void vote_for(scalar_t<O>* d, const O& o, bool& nan) {
+  using S = scalar_t<O>;
+  const std::ptrdiff_t at = argmax_offset(o);
+  if (at < 0) return;
+  if (is_nan(tensor_traits<O>::data(o)[at])) nan = true;
+  else d[at] += S(1);
+}
+
+/// vote, after every branch's vote_for: the shares (count / n), or NaN everywhere when a branch's
+/// output held a NaN.
+template <class S, class Count>
+WEFT_INLINE void vote_shares(S* d, std::ptrdiff_t count, Count n, bool nan) {
+  if (nan) [[unlikely]] {
+    std::fill(d, d + count, std::numeric_limits<S>::quiet_NaN());
+    return;
+  }
+  for (std::ptrdiff_t k = 0; k < count; ++k) d[k] /= S(std::size_t(n));
+}
+
+/// max: see max_t.
+template <class S, class Count>
+WEFT_INLINE void max_into(S* d, const S* const* p, Count n, std::ptrdiff_t count) {
+  for (std::ptrdiff_t k = 0; k < count; ++k) {
+    S m = p[0][k];
+    for (std::size_t i = 1; i < n; ++i) {
+      const S v = p[i][k];
+      if (v > m || is_nan(v)) m = v;  // a NaN, once taken, is never replaced: no v > NaN
+    }
+    d[k] = m;
+  }
+}
+
+/// median: see median_t; v is scratch space for n values.
+template <class S, class Count>
+WEFT_INLINE void median_into(S* d, const S* const* p, Count n, std::ptrdiff_t count, S* v) {
+  for (std::ptrdiff_t k = 0; k < count; ++k) {
+    bool nan = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      v[i] = p[i][k];
+      nan = nan || is_nan(v[i]);
+    }
+    if (nan) {
+      d[k] = std::numeric_limits<S>::quiet_NaN();
+      continue;
+    }
+    std::nth_element(v, v + n / 2, v + std::size_t(n));
+    if (n % 2 == 1) {
+      d[k] = v[n / 2];
+    } else {
+      const S low = *std::max_element(v, v + n / 2);
+      d[k] = middle_mean(low, v[n / 2]);
+    }
+  }
+}
+
 }  // namespace reduction
 }  // namespace detail
 
@@ -237,22 +380,7 @@ struct mean_t {
     O out = r::make_like(o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
-    const std::ptrdiff_t count = r::element_count(o0);
-    if constexpr (std::is_integral_v<S>) {
-      using W = detail::wide_int_t<S>;  // exact for any N: the quotient lies within S's range
-      for (std::ptrdiff_t k = 0; k < count; ++k) {
-        W sum = W(p[0][k]);
-        for (std::size_t i = 1; i < n; ++i) sum += W(p[i][k]);
-        d[k] = static_cast<S>(sum / W(n));
-      }
-    } else {
-      for (std::ptrdiff_t k = 0; k < count; ++k) {
-        S sum = p[0][k];
-        for (std::size_t i = 1; i < n; ++i) sum += p[i][k];
-        const S m = sum / S(n);
-        d[k] = std::isfinite(m) ? m : r::scaled_mean(p, k);
-      }
-    }
+    r::mean_into(d, p.data(), std::integral_constant<std::size_t, n>{}, r::element_count(o0));
     return out;
   }
 };
@@ -272,14 +400,8 @@ class weighted_t {
 
   /// Holds the weights; throws std::invalid_argument unless every weight is finite and their sum is
   /// not zero.
-  constexpr explicit weighted_t(const std::array<double, K>& w) : weights_(w) {
-    for (double v : weights_) {
-      if (!detail::reduction::finite_weight(v)) throw std::invalid_argument("weft: weighted: every weight must be finite");
-      sum_ += v;
-    }
-    if (sum_ == 0.0 || !detail::reduction::finite_weight(sum_))
-      throw std::invalid_argument("weft: weighted: the weights' sum must be finite and not zero");
-  }
+  constexpr explicit weighted_t(const std::array<double, K>& w)
+      : weights_(w), sum_(detail::reduction::checked_weight_sum(w.data(), K)) {}
 
   /// The weights, in branch order.
   constexpr const std::array<double, K>& weights() const noexcept { return weights_; }
@@ -294,50 +416,11 @@ class weighted_t {
     O out = r::make_like(o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
-    const std::ptrdiff_t count = r::element_count(o0);
-    if constexpr (std::is_integral_v<S>) {
-      for (std::ptrdiff_t k = 0; k < count; ++k) d[k] = integer_at(o0, p, k);
-    } else {
-      using A = std::common_type_t<S, double>;
-      for (std::ptrdiff_t k = 0; k < count; ++k) {
-        A sum = A(weights_[0]) * A(p[0][k]);
-        for (std::size_t i = 1; i < K; ++i) sum += A(weights_[i]) * A(p[i][k]);
-        const A m = sum / A(sum_);
-        d[k] = detail::fits_in<S>(m) && std::isfinite(m) ? static_cast<S>(m) : wide_at(o0, p, k);
-      }
-    }
+    r::weighted_into(o0, d, weights_.data(), sum_, p.data(), std::integral_constant<std::size_t, K>{}, r::element_count(o0));
     return out;
   }
 
  private:
-  /// The weighted mean at element k in long double.
-  template <class S>
-  long double exact_at(const std::array<const S*, K>& p, std::ptrdiff_t k) const noexcept {
-    long double sum = 0;
-    for (std::size_t i = 0; i < K; ++i) sum += static_cast<long double>(weights_[i]) * static_cast<long double>(p[i][k]);
-    return sum / static_cast<long double>(sum_);
-  }
-
-  /// Integer scalars: the long double result truncated toward zero; range_error when S cannot hold it.
-  template <class O, class S>
-  S integer_at(const O& o0, const std::array<const S*, K>& p, std::ptrdiff_t k) const {
-    const long double m = std::trunc(exact_at(p, k));
-    if (!detail::fits_in<S>(m)) [[unlikely]] detail::reduction::throw_out_of_range(o0, k, m);
-    return static_cast<S>(m);
-  }
-
-  /// Floating scalars, the plain result is not finite or beyond S's range: the result in long double
-  /// (a NaN or an infinity among the values is data, and gives what it gives there: a finite sum that
-  /// overflowed in double must not meet an infinity as inf - inf); range_error when the values are
-  /// finite and the result does not fit S.
-  template <class O, class S>
-  [[gnu::noinline, gnu::cold]] S wide_at(const O& o0, const std::array<const S*, K>& p, std::ptrdiff_t k) const {
-    const long double m = exact_at(p, k);
-    if (!detail::reduction::all_finite(p, k)) return static_cast<S>(m);
-    if (!std::isfinite(m) || !detail::fits_in<S>(m)) detail::reduction::throw_out_of_range(o0, k, m);
-    return static_cast<S>(m);
-  }
-
   std::array<double, K> weights_;
   double sum_ = 0.0;
 };
@@ -372,19 +455,9 @@ struct vote_t {
     const std::ptrdiff_t count = r::element_count(o0);
     std::fill(d, d + count, S(0));
     bool nan = false;  // a branch's output holds a NaN: every share is NaN
-    const auto count_vote = [d, &nan](const O& o) {
-      const std::ptrdiff_t at = r::argmax_offset(o);
-      if (at < 0) return;
-      if (r::is_nan(tensor_traits<O>::data(o)[at])) nan = true;
-      else d[at] += S(1);
-    };
-    count_vote(o0);
-    (count_vote(os), ...);
-    if (nan) [[unlikely]] {
-      std::fill(d, d + count, std::numeric_limits<S>::quiet_NaN());
-      return out;
-    }
-    for (std::ptrdiff_t k = 0; k < count; ++k) d[k] /= S(n);
+    r::vote_for(d, o0, nan);
+    (r::vote_for(d, os, nan), ...);
+    r::vote_shares(d, count, std::integral_constant<std::size_t, n>{}, nan);
     return out;
   }
 };
@@ -411,15 +484,7 @@ struct max_t {
     O out = r::make_like(o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
-    const std::ptrdiff_t count = r::element_count(o0);
-    for (std::ptrdiff_t k = 0; k < count; ++k) {
-      S m = p[0][k];
-      for (std::size_t i = 1; i < n; ++i) {
-        const S v = p[i][k];
-        if (v > m || r::is_nan(v)) m = v;  // a NaN, once taken, is never replaced: no v > NaN
-      }
-      d[k] = m;
-    }
+    r::max_into(d, p.data(), std::integral_constant<std::size_t, n>{}, r::element_count(o0));
     return out;
   }
 };
@@ -445,26 +510,8 @@ struct median_t {
     O out = r::make_like(o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
-    const std::ptrdiff_t count = r::element_count(o0);
     std::array<S, n> v;
-    for (std::ptrdiff_t k = 0; k < count; ++k) {
-      bool nan = false;
-      for (std::size_t i = 0; i < n; ++i) {
-        v[i] = p[i][k];
-        nan = nan || r::is_nan(v[i]);
-      }
-      if (nan) {
-        d[k] = std::numeric_limits<S>::quiet_NaN();
-        continue;
-      }
-      std::nth_element(v.begin(), v.begin() + n / 2, v.end());
-      if constexpr (n % 2 == 1) {
-        d[k] = v[n / 2];
-      } else {
-        const S low = *std::max_element(v.begin(), v.begin() + n / 2);
-        d[k] = r::middle_mean(low, v[n / 2]);
-      }
-    }
+    r::median_into(d, p.data(), std::integral_constant<std::size_t, n>{}, r::element_count(o0), v.data());
     return out;
   }
 };

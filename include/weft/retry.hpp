@@ -262,6 +262,25 @@ namespace detail {
   throw retry_error(std::move(out));
 }
 
+/// retry's loop, shared by weft::retry and weft/config's retry: call(), again while it throws a
+/// std::exception that predicate p accepts and fewer than `attempts` calls were made, calling
+/// backoff(k) between attempts k and k + 1; then retry_error. See the header comment.
+template <class P, class B, class F>
+WEFT_INLINE decltype(auto) retry_loop(std::size_t attempts, const P& p, const B& backoff, F&& call) {
+  std::vector<std::exception_ptr> causes;  // empty (no allocation) until an attempt fails
+  for (std::size_t k = 1;; ++k) {
+    try {
+      return call();
+    } catch (const std::exception& e) {
+      std::exception_ptr current = std::current_exception();
+      if (!retry_accepts(p, e, current)) throw;
+      retry_record(causes, std::move(current));
+    }
+    if (k >= attempts) throw_retry_error(causes);
+    backoff(k);
+  }
+}
+
 }  // namespace detail
 
 /// Model M called again when it throws; see the header comment. Built by weft::retry(m, attempts(n), ...).
@@ -317,18 +336,7 @@ class retry {
   /// it throws and attempts remain. weft::answered uses it, so a retried fallback is retried.
   template <class X, class F>
   WEFT_INLINE decltype(auto) around(const X& x, F&& call) const {
-    std::vector<std::exception_ptr> causes;  // empty (no allocation) until an attempt fails
-    for (std::size_t k = 1;; ++k) {
-      try {
-        return call(x);
-      } catch (const std::exception& e) {
-        std::exception_ptr current = std::current_exception();
-        if (!detail::retry_accepts(predicate_, e, current)) throw;
-        detail::retry_record(causes, std::move(current));
-      }
-      if (k >= attempts_) detail::throw_retry_error(causes);
-      backoff_(k);
-    }
+    return detail::retry_loop(attempts_, predicate_, backoff_, [&]() -> decltype(auto) { return call(x); });
   }
 
   /// The wrapped model as stored.

@@ -286,13 +286,13 @@ template <class O>
   throw e;
 }
 
-/// The K most probable of the n values of gate output g, most probable first (ties: lowest index
-/// first), with their values; throws gate_error for a value that is negative, NaN or infinite.
-template <std::size_t K, class G>
-WEFT_INLINE void choose_experts(const G& g, std::size_t n, std::array<std::size_t, K>& chosen, std::array<double, K>& p,
-                                std::string_view name) {
-  const auto* d = tensor_traits<G>::data(g);
-  if constexpr (K == 1) {  // the first of the largest
+/// The K most probable of the n gate values d[0..n), most probable first (ties: lowest index
+/// first), into chosen[0..K) with their values p[0..K); throws gate_error for a value that is
+/// negative, NaN or infinite. Count: K, a std::integral_constant for weft::route, a std::size_t for
+/// weft/config's route (one code for both).
+template <class S, class Count>
+WEFT_INLINE void choose_top(const S* d, std::size_t n, std::size_t* chosen, double* p, Count K, std::string_view name) {
+  if (K == 1) {  // the first of the largest
     chosen[0] = 0;
     p[0] = -1.0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -319,6 +319,35 @@ WEFT_INLINE void choose_experts(const G& g, std::size_t n, std::array<std::size_
     p[j] = v;
     chosen[j] = i;
     if (kept < K) ++kept;
+  }
+}
+
+/// The K most probable of the n values of gate output g: choose_top over g's elements.
+template <std::size_t K, class G>
+WEFT_INLINE void choose_experts(const G& g, std::size_t n, std::array<std::size_t, K>& chosen, std::array<double, K>& p,
+                                std::string_view name) {
+  choose_top(tensor_traits<G>::data(g), n, chosen.data(), p.data(), std::integral_constant<std::size_t, K>{}, name);
+}
+
+/// The chosen experts' weights w[i] = p[i] / (p's sum); throws gate_error when that sum is not
+/// finite and above 0.
+template <class Count>
+WEFT_INLINE void expert_weights(const double* p, const std::size_t* chosen, double* w, Count K, std::string_view name) {
+  double sum = 0.0;
+  for (std::size_t k = 0; k < K; ++k) sum += p[k];
+  if (!(sum > 0.0) || !std::isfinite(sum)) throw_zero_sum(chosen[0], K, sum, name);
+  for (std::size_t k = 0; k < K; ++k) w[k] = p[k] / sum;
+}
+
+/// Floating point: d[e] = w[0] * y[0][e] + ... + w[K-1] * y[K-1][e] in double (or wider), most
+/// probable first: a convex combination, so finite outputs give a finite result.
+template <class S, class Count>
+WEFT_INLINE void mix_into(S* d, const S* const* y, const double* w, Count K, std::ptrdiff_t count) {
+  using A = std::common_type_t<S, double>;
+  for (std::ptrdiff_t k = 0; k < count; ++k) {
+    A acc = A(w[0]) * A(y[0][k]);
+    for (std::size_t i = 1; i < K; ++i) acc += A(w[i]) * A(y[i][k]);
+    d[k] = static_cast<S>(acc);
   }
 }
 
@@ -421,10 +450,7 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
     }
     std::array<double, K> p;
     choose_experts<K>(g, n, chosen, p, gate_name);
-    double sum = 0.0;
-    for (const double v : p) sum += v;
-    if (!(sum > 0.0) || !std::isfinite(sum)) throw_zero_sum(chosen[0], K, sum, gate_name);
-    for (std::size_t k = 0; k < K; ++k) weights[k] = p[k] / sum;
+    expert_weights(p.data(), chosen.data(), weights.data(), std::integral_constant<std::size_t, K>{}, gate_name);
     if constexpr (K == 1) return call_expert<0>(chosen[0], x, ctx);
     else return mix(x, chosen, p, weights, ctx, std::make_index_sequence<K>{});
   }
@@ -491,17 +517,10 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
     }
     using S = scalar_t<output_type>;
     if constexpr (std::is_floating_point_v<S>) {
-      using A = std::common_type_t<S, double>;
       using tr = tensor_traits<output_type>;
       output_type out = reduction::make_like(first);
       const std::array<const S*, K> y{tr::data(value_get<J>(values))...};
-      S* d = tr::data(out);
-      const std::ptrdiff_t count = reduction::element_count(first);
-      for (std::ptrdiff_t k = 0; k < count; ++k) {
-        A acc = A(w[0]) * A(y[0][k]);
-        for (std::size_t i = 1; i < K; ++i) acc += A(w[i]) * A(y[i][k]);
-        d[k] = static_cast<S>(acc);
-      }
+      mix_into(tr::data(out), y.data(), w.data(), std::integral_constant<std::size_t, K>{}, reduction::element_count(first));
       return out;
     } else {
       return weighted_t<K>(p)(value_get<J>(values)...);
