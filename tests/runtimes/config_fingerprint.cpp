@@ -74,6 +74,12 @@ struct small_input {
   bool operator()(const vec4& x) const { return x.sum() < 10.0f; }
 };
 
+/// A fallback condition with a registry name: rejects an output with a negative element.
+struct has_negative {
+  const char* name = "has_negative";
+  bool operator()(const vec4& y) const { return y.minCoeff() < 0.0f; }
+};
+
 /// A file that lives for the test: written on construction, removed on destruction.
 struct temp_file {
   std::string path;
@@ -103,6 +109,9 @@ weft::registry leaf_registry() {
   reg.add<gain>("gain", [](const nlohmann::json& p) { return gain{p.at("k").get<float>()}; });
   reg.add<shift>("shift", [](const nlohmann::json&) { return shift{}; });
   reg.add<gate2>("gate2", [](const nlohmann::json&) { return gate2{}; });
+  reg.add_predicate("small_input", [](const weft::config::value& v) { return std::get<Eigen::VectorXf>(v).sum() < 10.0f; });
+  reg.add_condition("has_negative",
+                    [](const weft::config::value& v) { return std::get<Eigen::VectorXf>(v).minCoeff() < 0.0f; });
   return reg;
 }
 
@@ -196,7 +205,8 @@ TEST_CASE("to_json: fallback with conditions, route, when, retry, nested sequenc
 
   auto rt = weft::retry(gain{}, weft::attempts(3)) | shift{};
   CHECK(weft::to_json(rt)["stages"][0] ==
-        nlohmann::json::parse(R"({"retry": {"model": "gain", "params": {"k": 2.0}}, "attempts": 3})"));
+        nlohmann::json::parse(R"({"retry": {"model": "gain", "params": {"k": 2.0}}, "attempts": 3,
+                                      "retry_on": ["any"]})"));
 }
 
 TEST_CASE("to_json: a file-backed model is {kind: path}; its default name (the file's) is not written") {
@@ -268,6 +278,28 @@ TEST_CASE("round trip: a sequence of registered models and adapters, loaded from
   check_round_trip<vec4, vec4>(gain{} | weft::reshape<2, 2> | weft::reshape<4> | weft::sequence(shift{}, gain{}));
   using index = Eigen::Matrix<std::int64_t, 1, 1>;
   check_round_trip<vec4, index>(gain{-1.0f} | shift{} | weft::argmax);
+}
+
+TEST_CASE("round trip: each combinator kind, loaded from its to_json") {
+  check_round_trip<vec4, vec8>(weft::fan_out(gain{}, shift{}) | weft::concat | weft::softmax);
+  check_round_trip<vec4, vec4>(weft::ensemble(weft::mean, gain{}, shift{}, gain{-0.5f}));
+  check_round_trip<vec4, vec4>(weft::ensemble(weft::weighted(0.25, 0.75), gain{}, shift{}));
+  check_round_trip<vec4, vec4>(weft::ensemble(weft::max, gain{}, shift{}));
+  check_round_trip<vec4, vec4>(weft::ensemble(weft::median, gain{}, shift{}, gain{-1.0f}, gain{0.5f}));
+  check_round_trip<vec4, vec4>(weft::ensemble(weft::vote, gain{}, shift{}, gain{-1.0f}) | weft::softmax);
+  const auto ones = weft::sequence(gain{0.0f}, shift{});  // always passes the conditions below
+  check_round_trip<vec4, vec4>(
+      weft::fallback(gain{-1.0f}, shift{}, ones).when(weft::non_finite).when(has_negative{}));
+  check_round_trip<vec4, vec4>(weft::fallback(shift{} | weft::softmax, ones).when(weft::below_confidence(0.5)));
+  check_round_trip<vec4, vec4>(weft::route(weft::top1, gate2{}, gain{}, shift{}));
+  check_round_trip<vec4, vec4>(weft::route(weft::top_k<2>, gate2{}, gain{}, shift{}));
+  check_round_trip<vec4, vec4>(weft::when(small_input{}, gain{}, shift{} | shift{}));
+  check_round_trip<vec4, vec4>(weft::retry(gain{}, weft::attempts(3)) | shift{});
+  // Nested: an ensemble of a fallback and a route, named, inside a sequence.
+  check_round_trip<vec4, vec4>(
+      shift{} | weft::named("mix", weft::ensemble(weft::mean, weft::fallback(gain{-1.0f}, ones).when(has_negative{}),
+                                                  weft::route(weft::top1, gate2{}, gain{}, shift{}))) |
+      weft::normalize);
 }
 
 TEST_CASE("round trip: a loaded pipeline inside a typed one") {

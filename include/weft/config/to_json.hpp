@@ -9,10 +9,10 @@
 //     ensemble(reducer, ...)        {"ensemble": [...], "reducer": "mean" | "vote" | "max" | "median"}
 //                                   or "reducer": "weighted" with "weights": [w0, ...]
 //     fallback(...).when(c)...      {"fallback": [...], "when": ["non_finite",
-//                                   {"below_confidence": p}, ...]} ("when": [] when it has none)
+//                                   {"below_confidence": p}, "<c.name>", ...]} ("when": [] if none)
 //     route(top_k<K>, gate, e...)   {"route": [<expert>, ...], "gate": <stage>, "top_k": K}
 //     when(pred, then, else)        {"when": "<pred's name>", "then": <stage>, "else": <stage>}
-//     retry(m, attempts(n))         {"retry": <stage>, "attempts": n}
+//     retry(m, attempts(n))         {"retry": <stage>, "attempts": n, "retry_on": ["any"]}
 //     named("x", m)                 m's stage with "name": "x"
 //     cast<T>, reshape<N...>, softmax, argmax, normalize, identity, check_finite
 //                                   {"cast": "f64"}, {"reshape": [28, 28]}, {"softmax": {}}, ...
@@ -24,10 +24,11 @@
 //         nlohmann::json config_params() const { return {{"gain", gain}}; }  // optional: {} if absent
 //         ...
 //       };
-//   A leaf without config_name, a weft::fn, a custom reducer, a fallback predicate or retry predicate
-//   without a configured form, a when predicate without a `name` member and weft::batched have no
-//   JSON form: to_json(m) fails to compile with one "weft: to_json: ..." static_assert naming the
-//   model (docs/diagnostics.md). The parallel policy (weft::par) is not written (it does not change
+//   Every default the loader knows is written out, so to_json(m) is the canonical JSON of the
+//   pipeline loaded from it. A leaf without config_name (a weft::fn too), a custom reducer, a
+//   fallback condition or when predicate without a `name` member, a retry with a predicate or a
+//   back-off, a fan_out not followed by concat and weft::batched have no JSON form: to_json(m) fails
+//   to compile with one "weft: to_json: ..." static_assert naming the model (docs/diagnostics.md). The parallel policy (weft::par) is not written (it does not change
 //   answers). to_json of a pipeline loaded by weft::load_pipeline is its canonical JSON
 //   (weft/fingerprint.hpp).
 //   Loading to_json(m) with a registry that registers every leaf's config_name (and the runtimes)
@@ -104,7 +105,8 @@ template <class Condition>
 struct to_json_custom_condition {
   static_assert(never<Condition>,
                 "weft: to_json: a fallback condition other than weft::non_finite or "
-                "weft::below_confidence has no JSON form");
+                "weft::below_confidence has no JSON form unless it has a `name` member (its "
+                "registry name, registry::add_condition)");
 };
 template <class Predicate>
 struct to_json_unnamed_predicate {
@@ -193,11 +195,18 @@ std::string leaf_specs(const M& m) {
 /// models, `onnx "file"`: kept as "onnx"), with their specs, as json_walk::leaves has them.
 inline void loaded_leaves(const describe_node& n, std::vector<std::string>& out) {
   if (n.children.empty() && !n.combinator) {
-    const std::size_t quote = n.what.find(" \"");
-    if (quote == std::string::npos) return;  // an adapter
-    const std::string kind = n.what.substr(0, quote);
-    out.push_back((kind == "model" ? n.what : kind) + " " + n.in + " -> " + n.out);
-    return;
+    // A route's gate is titled `[gate] "name" model "x"`: look for the leaf's own words.
+    if (const std::size_t at = n.what.find("model \""); at != std::string::npos) {
+      out.push_back(n.what.substr(at) + " " + n.in + " -> " + n.out);
+      return;
+    }
+    for (const std::string_view kind : {"onnx", "xgboost", "torch"}) {
+      if (n.what.find(std::string(kind) + " \"") != std::string::npos) {
+        out.push_back(std::string(kind) + " " + n.in + " -> " + n.out);
+        return;
+      }
+    }
+    return;  // an adapter
   }
   for (const describe_node& c : n.children) loaded_leaves(c, out);
 }
@@ -305,10 +314,10 @@ struct json_writer<sequence<S...>> {
     }(std::index_sequence_for<S...>{});
     return {{"stages", std::move(stages)}};
   }
-  /// Stage I is concat right after a fan_out.
+  /// Stage I is concat right after a fan_out (false past the end).
   template <std::size_t I>
   static constexpr bool merged_concat() {
-    if constexpr (I == 0) return false;
+    if constexpr (I == 0 || I >= sizeof...(S)) return false;
     else return is_concat_v<std::remove_cv_t<unwrap_t<nth_t<I, S...>>>> &&
                 is_fan_out_v<std::remove_cv_t<unwrap_t<nth_t<I - 1, S...>>>>;
   }
@@ -318,11 +327,8 @@ struct json_writer<sequence<S...>> {
       return;  // written as the fan_out's "merge" before it
     } else {
       const std::string at = pointer + "/stages/" + std::to_string(stages.size());
-      nlohmann::json j = json_of(s.template stored<I>(), at, walk);
-      if constexpr (I + 1 < sizeof...(S)) {
-        if constexpr (merged_concat<I + 1>()) j["merge"] = "concat";
-      }
-      stages.push_back(std::move(j));
+      if constexpr (merged_concat<I + 1>()) stages.push_back(fan_out_json(unwrap(s.template stored<I>()), at, walk));
+      else stages.push_back(json_of(s.template stored<I>(), at, walk));
     }
   }
 };
@@ -339,11 +345,24 @@ nlohmann::json branches_json(const C& c, const std::string& at, json_walk& walk)
   return a;
 }
 
+/// A fan_out followed by concat in a sequence (the only fan_out a configuration has).
+template <class... X>
+nlohmann::json fan_out_json(const fan_out<X...>& f, const std::string& pointer, json_walk& walk) {
+  constexpr std::size_t n = std::tuple_size_v<output_t<fan_out<X...>>>;
+  return {{"fan_out", branches_json<0, n>(f, pointer + "/fan_out", walk)}, {"merge", "concat"}};
+}
+
+template <class Model>
+struct to_json_fan_out_without_concat {
+  static_assert(never<Model>,
+                "weft: to_json: a fan_out has a JSON form only when weft::concat follows it "
+                "(fan_out(...) | weft::concat)");
+};
 template <class... X>
 struct json_writer<fan_out<X...>> {
-  static nlohmann::json make(const fan_out<X...>& f, const std::string& pointer, json_walk& walk) {
-    constexpr std::size_t n = std::tuple_size_v<output_t<fan_out<X...>>>;
-    return {{"fan_out", branches_json<0, n>(f, pointer + "/fan_out", walk)}};
+  static nlohmann::json make(const fan_out<X...>&, const std::string&, json_walk&) {
+    (void)to_json_fan_out_without_concat<fan_out<X...>>{};
+    return {};
   }
 };
 
@@ -376,10 +395,16 @@ struct json_writer<ensemble<X...>> {
   }
 };
 
+/// A condition: non_finite, below_confidence(p), or one with a `name` member (registered under it
+/// with registry::add_condition).
 template <class C> struct condition_json {
-  static nlohmann::json get(const C&) {
-    (void)to_json_custom_condition<C>{};
-    return {};
+  static nlohmann::json get(const C& c) {
+    if constexpr (has_name_member<C>) {
+      return std::string(condition_label(c));
+    } else {
+      (void)to_json_custom_condition<C>{};
+      return {};
+    }
   }
 };
 template <> struct condition_json<non_finite_t> { static nlohmann::json get(const non_finite_t&) { return "non_finite"; } };
@@ -449,7 +474,9 @@ template <class M, class Predicate, class Backoff>
 struct json_writer<retry<M, Predicate, Backoff>> {
   static nlohmann::json make(const retry<M, Predicate, Backoff>& r, const std::string& pointer, json_walk& walk) {
     if constexpr (std::is_same_v<Predicate, any_exception> && std::is_same_v<Backoff, no_backoff>) {
-      return {{"retry", json_of(r.inner(), pointer + "/retry", walk)}, {"attempts", r.attempts()}};
+      return {{"retry", json_of(r.inner(), pointer + "/retry", walk)},
+              {"attempts", r.attempts()},
+              {"retry_on", nlohmann::json::array({"any"})}};
     } else {
       (void)to_json_custom_retry<retry<M, Predicate, Backoff>>{};
       return {};
