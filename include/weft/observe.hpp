@@ -111,6 +111,14 @@ class observing_context {
   /// Reports stage "<combinator>[index]" of this one around call(child); see detail/call_context.hpp.
   template <class M, class F>
   auto observe_stage(std::string_view combinator, std::size_t index, std::string_view name, F&& call) const {
+    return observe_stage_as(combinator, index, name, stage_specs<M>(), std::forward<F>(call));
+  }
+
+  /// observe_stage of a stage whose model type is erased (weft::any_model): its specs given as text,
+  /// which must outlive the call.
+  template <class F>
+  auto observe_stage_as(std::string_view combinator, std::size_t index, std::string_view name,
+                        std::string_view specs, F&& call) const {
     std::string path;
     if (!path_.empty()) {
       path.reserve(path_.size() + 3 + combinator.size() + 24 + name.size());
@@ -118,13 +126,19 @@ class observing_context {
     }
     path += segment(combinator, index, name);
     const observing_context child(*observer_, path);
-    return child.template report<M>(std::forward<F>(call));
+    return child.report_as(specs, std::forward<F>(call));
   }
 
   /// call(*this) between this stage's on_enter and its on_exit (on_error when it throws).
   template <class M, class F>
   auto report(F&& call) const {
-    const stage_event e{path_, stage_specs<M>()};
+    return report_as(stage_specs<M>(), std::forward<F>(call));
+  }
+
+  /// report of a stage whose specs are given as text.
+  template <class F>
+  auto report_as(std::string_view specs, F&& call) const {
+    const stage_event e{path_, specs};
     enter(e);
     const auto start = std::chrono::steady_clock::now();
     try {

@@ -22,6 +22,10 @@
 #include <string>
 #include <vector>
 
+#if defined(WEFT_TEST_CONFIG)
+#include <weft/config.hpp>
+#include <weft/config/torch.hpp>
+#endif
 #include "../support/alloc_counter.hpp"  // replaces the global operator new: counts allocations
 
 namespace {
@@ -407,3 +411,37 @@ TEST_CASE("torch: a call allocates through operator new exactly what the same li
     CHECK(out == hand_batch);
   }
 }
+
+#if defined(WEFT_TEST_CONFIG)
+// weft/config/torch.hpp, here rather than in a config_torch.cpp: a second libtorch TU costs CI minutes.
+TEST_CASE("torch: register_torch makes {\"torch\": \"net.pt\"} a configured stage, checked at load") {
+  weft::registry reg;
+  weft::register_torch(reg);
+  const std::string dir = std::string(WEFT_TEST_DATA) + "/torch";
+  const auto p = weft::load_pipeline<vec8, vec3>(reg, weft::parse_config(R"({"stages": [{"torch": "mlp_8_3.pt"}]})"),
+                                                 dir);
+  CHECK(p.output_shape() == weft::shape{3});
+  const auto in = columns<float>("inputs.txt");
+  const auto expected = columns<float>("mlp_8_3.expected.txt");
+  for (Eigen::Index j = 0; j < in.cols(); ++j) check_close(p(vec8(in.col(j))), expected.col(j));
+  CHECK(p.root().canonical_json()["stages"][0] == nlohmann::json{{"torch", "mlp_8_3.pt"}, {"input_shape", {8}}});
+  // A file whose probe answers another extent than the pipeline's output takes: at the pointer.
+  try {
+    (void)weft::load_pipeline<vec8, vec4>(reg, weft::parse_config(R"({"stages": [{"torch": "mlp_8_3.pt"}]})"), dir);
+    FAIL("no config_error");
+  } catch (const weft::config_error& e) {
+    CHECK(e.pointer() == "");
+    CHECK(e.expected() == "f32[4]");
+    CHECK(e.actual() == "f32[3]");
+  }
+  // A corrupt file: the runtime's load_error is the cause.
+  try {
+    (void)weft::load_pipeline<vec8, vec3>(reg, weft::parse_config(R"({"stages": [{"torch": "corrupt.pt"}]})"), dir);
+    FAIL("no config_error");
+  } catch (const weft::config_error& e) {
+    CHECK(e.pointer() == "/stages/0/torch");
+    REQUIRE(e.cause());
+    CHECK_THROWS_AS(std::rethrow_exception(e.cause()), weft::load_error);
+  }
+}
+#endif

@@ -75,10 +75,7 @@ inline node build_stages(const nlohmann::json& stage, const std::string& pointer
     spec = child.output_spec();
     canonical.push_back(child.canonical_json());
     files.insert(files.end(), child.files().begin(), child.files().end());
-    weft::detail::describe_node t = child.describe_tree();
-    t.index = i;
-    t.has_index = true;
-    tree.children.push_back(std::move(t));
+    add_child_description(tree, child, i);
     children.push_back(std::move(child));
   }
   auto call = [children = std::move(children)](const value& x) -> value {

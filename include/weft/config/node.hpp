@@ -7,17 +7,20 @@
 //   value -> value, describe_tree() (a weft::detail::describe_node, so describe/to_dot show it), its
 //   canonical JSON (every default written out; what to_json returns and fingerprint hashes), and the
 //   files it read (paths, resolved; fingerprint hashes their bytes).
-//   make_model_node(m, ...) erases a typed model M: the call takes the dynamic type of M's input
-//   (config::dynamic_t), bridges it to M's input_type (a run-time extent check, shape_error, where
-//   the spec has dyn), calls m and copies the answer into the dynamic type of M's output. The
-//   bridges are instantiated when make_model_node<M> is (at registry::add<M>), so the compiler judges
-//   them. A call given a value of another alternative than the node's input spec throws
-//   std::bad_variant_access (the loader's checks make that unreachable from a loaded pipeline).
-//   Copies are cheap (the call is shared: std::shared_ptr); calls are const and as thread-safe as
-//   the models inside. Cost of a call: one indirect call, plus the bridges' copies.
+//   make_model_node(m, ...) erases a typed model M into a weft::any_model<X, Y> over the dynamic
+//   types of M's input and output (config::dynamic_t): a call takes the X alternative of the value,
+//   any_model bridges it to M's input_type (a run-time extent check, shape_error, where the spec has
+//   dyn; M's declared input_shape() checked), calls m and bridges the answer into a Y. The bridges
+//   are instantiated when make_model_node<M> is (at registry::add<M>), so the compiler judges them
+//   (any_model's diagnostic). A call given a value of another alternative than the node's input
+//   spec throws std::bad_variant_access (the loader's checks make that unreachable from a loaded
+//   pipeline). Copies are cheap (the call is shared: std::shared_ptr); calls are const and as
+//   thread-safe as the models inside. Cost of a call: the std::function holding the call (one
+//   indirect call, the dispatch on the value), any_model's one indirect call, the bridges' copies.
 #ifndef WEFT_CONFIG_NODE_HPP
 #define WEFT_CONFIG_NODE_HPP
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,7 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../convert.hpp"
+#include "../any_model.hpp"
 #include "../detail/describe_node.hpp"
 #include "../model.hpp"
 #include "value.hpp"
@@ -96,6 +99,17 @@ inline weft::detail::describe_node leaf_description(std::string what) {
   return n;
 }
 
+/// Appends child's description to a combinator's as child i (describe/to_dot need a bridge label,
+/// empty here, per child: configured stages pass dynamic values, no bridge is drawn).
+inline void add_child_description(weft::detail::describe_node& parent, const node& child, std::size_t i) {
+  weft::detail::describe_node t = child.describe_tree();
+  t.index = i;
+  t.has_index = true;
+  parent.children.push_back(std::move(t));
+  parent.bridge_in.emplace_back();
+  parent.bridge_out.emplace_back();
+}
+
 /// Erases typed model m into a node taking `input` and returning `output` (M's specs, refined by
 /// its input_shape()/output_shape() where it declares them). See the header comment.
 template <model M>
@@ -108,17 +122,9 @@ node make_model_node(M m, value_spec input, value_spec output, weft::detail::des
                 "configured stages pass tensors");
   using X = dynamic_t<In>;
   using Y = dynamic_t<Out>;
-  static_assert(connectable<const X, In>, "weft: a registered model's input cannot be reached from its dynamic type");
-  static_assert(connectable<Out, Y>, "weft: a registered model's output cannot reach its dynamic type");
-  auto call = [m = std::move(m)](const value& v) -> value {
-    const X& x = std::get<X>(v);
-    weft::detail::bridge<const X, In> in(x);
-    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(m(in.get()))>, Y>) {
-      return value(std::in_place_type<Y>, m(in.get()));
-    } else {
-      const Out out = m(in.get());
-      return value(std::in_place_type<Y>, weft::detail::make_copy<Y>(out));
-    }
+  // any_model judges the bridges X -> In and Out -> Y here, at compile time (one weft: diagnostic).
+  auto call = [erased = any_model<X, Y>(std::move(m))](const value& v) -> value {
+    return value(std::in_place_type<Y>, erased(std::get<X>(v)));
   };
   return node(std::move(input), std::move(output), std::move(call), std::move(tree), std::move(canonical),
               std::move(files));
