@@ -3,6 +3,7 @@
 // models are written here; the runtimes' kinds are tested in config_onnx.cpp and config_xgboost.cpp.
 #include <weft/config.hpp>
 #include <weft/eigen.hpp>
+#include <weft/xtensor.hpp>
 
 #include <weft/adapters.hpp>
 #include <weft/describe.hpp>
@@ -69,6 +70,13 @@ struct counted {
   vec4 operator()(const vec4& x) const { return x; }
 };
 
+/// A registered xtensor model: doubles its input (bridged from and to the Eigen values by copies).
+struct xt_double {
+  using input_type = xt::xtensor<float, 1>;
+  using output_type = xt::xtensor<float, 1>;
+  output_type operator()(const input_type& x) const { return x * 2.0f; }
+};
+
 scale make_scale(const nlohmann::json& params) {
   return scale{params.value("factor", 1.0f), params.value("offset", 0.0f)};
 }
@@ -79,6 +87,7 @@ weft::registry test_registry() {
   reg.add<summer>("summer", [](const nlohmann::json&) { return summer{}; });
   reg.add<corners>("corners", [](const nlohmann::json&) { return corners{}; });
   reg.add<picky>("picky", [](const nlohmann::json&) { return picky{}; });
+  reg.add<xt_double>("xt_double", [](const nlohmann::json&) { return xt_double{}; });
   reg.add<counted>("counted", [](const nlohmann::json&) { return counted{}; });
   reg.add<scale>("strict_scale", [](const nlohmann::json& params) {
     if (!params.contains("factor")) throw std::invalid_argument("strict_scale needs params.factor");
@@ -140,6 +149,14 @@ TEST_CASE("a configured pipeline is a model: it mixes with typed stages") {
   const vec4 x(0.0f, 2.0f, 1.0f, -1.0f);
   CHECK(mixed(x)[0] == 1);
   CHECK(loaded(x)[1] == doctest::Approx(6.0f));
+}
+
+TEST_CASE("an xtensor model is registered and bridged like an Eigen one") {
+  const weft::registry reg = test_registry();
+  const auto p = weft::load_pipeline<vec4, Eigen::VectorXf>(
+      reg, weft::parse_config(R"({"stages": [{"model": "scale"}, {"model": "xt_double"}]})"));
+  const vec4 x(1.0f, -2.0f, 0.5f, 3.0f);
+  CHECK(p(x) == Eigen::VectorXf(2.0f * x));
 }
 
 TEST_CASE("adapters: cast, reshape (row-major), softmax, argmax, normalize answer as the typed ones do") {
@@ -236,6 +253,10 @@ TEST_CASE("bad input: each is a config_error naming its JSON pointer") {
     CHECK(load(R"({"stages": [{"model": 3}]})").pointer() == "/stages/0/model");
     CHECK(load(R"({"stages": [{"model": "scale", "name": 7}]})").pointer() == "/stages/0/name");
     CHECK(load(R"({"stages": [42]})").pointer() == "/stages/0");
+    CHECK(load(R"({"stages": [{"reshape": [2, 1.5]}]})").pointer() == "/stages/0/reshape/1");
+    CHECK(load(R"({"reshape": [99999999999, 1]})").pointer() == "/reshape/0");
+    CHECK(load(R"({"model": "scale", "golden": {"input": [1, 2, 3, 1e300], "output": [1, 2, 3, 4]}})").pointer() ==
+          "/golden/input/3");  // beyond f32's range
   }
   SUBCASE("missing fields") {
     CHECK(load(R"({"model": "scale", "golden": {"input": [1, 2, 3, 4]}})").pointer() == "/golden");

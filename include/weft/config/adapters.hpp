@@ -91,6 +91,17 @@ inline node build_cast(const nlohmann::json& stage, const std::string& pointer, 
   });
 }
 
+/// The largest extent a configured reshape accepts (2^31 - 1: a product of two never overflows).
+inline constexpr std::int64_t max_extent = 2147483647;
+
+/// The product of the extents of s but the inferred one (inferred < 0: all of them).
+inline std::ptrdiff_t known_count(const weft::shape& s, int inferred) noexcept {
+  std::ptrdiff_t n = 1;
+  for (std::size_t i = 0; i < s.rank(); ++i)
+    if (static_cast<int>(i) != inferred) n *= s[i];
+  return n;
+}
+
 inline node build_reshape(const nlohmann::json& stage, const std::string& pointer, const value_spec& input,
                           loader& l) {
   const nlohmann::json& to = stage.at("reshape");
@@ -102,18 +113,15 @@ inline node build_reshape(const nlohmann::json& stage, const std::string& pointe
   int inferred = -1;
   for (std::size_t i = 0; i < to.size(); ++i) {
     const std::string pi = p + "/" + std::to_string(i);
-    if (!to[i].is_number_integer() || to[i].get<std::int64_t>() < -1)
-      l.fail(pi, "an extent must be an integer >= 0, or -1 (inferred)", "integer >= -1", json_text(to[i]));
-    if (to[i].get<std::int64_t>() == -1) {
+    const std::int64_t e = l.integer(to[i], -1, max_extent, pi, "an extent (-1: inferred)");
+    if (e == -1) {
       if (inferred >= 0) l.fail(pi, "at most one extent may be -1", "one -1", "two");
       inferred = static_cast<int>(i);
     }
-    target[i] = static_cast<std::ptrdiff_t>(to[i].get<std::int64_t>());
+    target[i] = static_cast<std::ptrdiff_t>(e);
   }
   const std::ptrdiff_t in_count = input.extents.element_count();
-  std::ptrdiff_t known = 1;
-  for (std::size_t i = 0; i < target.rank(); ++i)
-    if (static_cast<int>(i) != inferred) known *= target[i];
+  const std::ptrdiff_t known = known_count(target, inferred);  // no overflow: extents <= 2^31 - 1, rank <= 2
   value_spec output = input;
   output.extents = target;
   if (inferred >= 0) {
@@ -139,11 +147,9 @@ inline node build_reshape(const nlohmann::json& stage, const std::string& pointe
       const X& x = std::get<X>(v);
       const auto n = static_cast<std::ptrdiff_t>(x.size());
       weft::shape e = wanted;
-      std::ptrdiff_t known_count = 1;
-      for (std::size_t i = 0; i < e.rank(); ++i)
-        if (static_cast<int>(i) != inferred) known_count *= e[i];
-      if (inferred >= 0 && known_count > 0 && n % known_count == 0) e[static_cast<std::size_t>(inferred)] = n / known_count;
-      if (e.element_count() != n || (inferred >= 0 && known_count == 0))
+      const std::ptrdiff_t known_n = known_count(e, inferred);
+      if (inferred >= 0 && known_n > 0 && n % known_n == 0) e[static_cast<std::size_t>(inferred)] = n / known_n;
+      if (e.element_count() != n || (inferred >= 0 && known_n == 0))
         throw shape_error(out_text + " (" + std::to_string(e.element_count()) + " elements)",
                           std::string(scalar_text(weft::detail::config_scalar_kind_of<S>())) + "[" +
                               std::to_string(n) + "] elements");

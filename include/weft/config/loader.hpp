@@ -26,8 +26,10 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -113,6 +115,19 @@ class loader {
            json_type(j) + " " + json_text(j));
   }
 
+  /// j as an integer in [lo, hi]; else config_error at pointer (a float, a string, or out of range).
+  std::int64_t integer(const nlohmann::json& j, std::int64_t lo, std::int64_t hi, const std::string& pointer,
+                       std::string_view what) const {
+    const bool ok = (j.is_number_unsigned() && j.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi) &&
+                     static_cast<std::int64_t>(j.get<std::uint64_t>()) >= lo) ||
+                    (j.is_number_integer() && !j.is_number_unsigned() && j.get<std::int64_t>() >= lo &&
+                     j.get<std::int64_t>() <= hi);
+    if (!ok)
+      fail(pointer, "wrong value for " + std::string(what),
+           "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", json_text(j));
+    return j.get<std::int64_t>();
+  }
+
   /// Checks that a value of spec `from` may reach a stage taking `to`; else config_error at pointer
   /// naming both specs and the remedy (a cast or a reshape stage).
   void connect(const value_spec& from, const value_spec& to, const std::string& pointer,
@@ -135,7 +150,9 @@ class loader {
     if (!stage.is_object())
       fail(pointer, "a stage must be a JSON object", "object", json_type(stage) + " " + json_text(stage),
            "write {\"<kind>\": ...}, e.g. {\"model\": \"name\"}");
-    const auto [kind_name, kind] = find_kind(stage, pointer);
+    const auto found = find_kind(stage, pointer);  // not a structured binding: clang 14 cannot capture one
+    const std::string& kind_name = found.first;
+    const kind_entry* kind = found.second;
     for (const auto& [key, v] : stage.items()) {
       (void)v;
       if (key == kind_name || key == "name" || key == "golden") continue;
@@ -189,10 +206,10 @@ class loader {
           fail(pointer + "/" + std::to_string(r), "rows of different lengths", std::to_string(cols),
                std::to_string(j[r].size()));
         cols = static_cast<std::ptrdiff_t>(j[r].size());
-        for (std::size_t c = 0; c < j[r].size(); ++c) flat.push_back(number(j[r][c], pointer + "/" + std::to_string(r) + "/" + std::to_string(c)));
+        for (std::size_t c = 0; c < j[r].size(); ++c) flat.push_back(number(j[r][c], s.scalar, pointer + "/" + std::to_string(r) + "/" + std::to_string(c)));
       }
     } else {
-      for (std::size_t i = 0; i < j.size(); ++i) flat.push_back(number(j[i], pointer + "/" + std::to_string(i)));
+      for (std::size_t i = 0; i < j.size(); ++i) flat.push_back(number(j[i], s.scalar, pointer + "/" + std::to_string(i)));
     }
     value_spec actual = s;
     const auto n = static_cast<std::ptrdiff_t>(flat.size());
@@ -226,9 +243,20 @@ class loader {
   }
 
  private:
-  double number(const nlohmann::json& j, const std::string& pointer) const {
+  /// The largest integer a golden i64 element may be: every integer up to it is exact as a double.
+  static constexpr std::int64_t max_exact_integer = std::int64_t{1} << 53;
+
+  /// j as an element of scalar s: any number for f64, one within float's range for f32, an integer
+  /// within +-2^53 for i64 (a value the scalar cannot hold is refused, never converted with
+  /// undefined behaviour).
+  double number(const nlohmann::json& j, scalar_kind s, const std::string& pointer) const {
+    if (s == scalar_kind::i64)
+      return static_cast<double>(integer(j, -max_exact_integer, max_exact_integer, pointer, "an i64 element"));
     expect_type(j, "number", pointer, "a tensor element");
-    return j.get<double>();
+    const double d = j.get<double>();
+    if (s == scalar_kind::f32 && std::fabs(d) > static_cast<double>(std::numeric_limits<float>::max()))
+      fail(pointer, "an f32 element out of range", "|x| <= 3.40282347e+38", json_text(j));
+    return d;
   }
 
   std::pair<std::string, const kind_entry*> find_kind(const nlohmann::json& stage, const std::string& pointer) const {

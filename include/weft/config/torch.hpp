@@ -41,9 +41,9 @@ inline registry& register_torch(registry& reg) {
                  "insert {\"reshape\": [-1]} before it");
         std::int64_t extent = input.extents[0];
         if (auto it = stage.find("input_shape"); it != stage.end()) {
-          if (!it->is_array() || it->size() != 1 || !(*it)[0].is_number_integer() || (*it)[0].get<std::int64_t>() < 0)
+          if (!it->is_array() || it->size() != 1)
             l.fail(pointer + "/input_shape", "wrong value for \"input_shape\"", "[<extent>]", config::json_text(*it));
-          extent = (*it)[0].get<std::int64_t>();
+          extent = l.integer((*it)[0], 0, 2147483647, pointer + "/input_shape/0", "an extent");
         }
         if (extent == weft::dyn)
           l.fail(pointer, "a torch stage needs its input extent (TorchScript records none)", "a known extent",

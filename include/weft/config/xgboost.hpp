@@ -36,9 +36,7 @@ inline registry& register_xgboost(registry& reg) {
         using model_type = xgboost_model<Eigen::VectorXf, Eigen::VectorXf>;
         xgboost_options options;
         if (auto it = stage.find("threads"); it != stage.end()) {
-          if (!it->is_number_integer() || it->get<long long>() < 1 || it->get<long long>() > 1024)
-            l.fail(pointer + "/threads", "wrong value for \"threads\"", "an integer in [1, 1024]", config::json_text(*it));
-          options.threads = it->get<int>();
+          options.threads = static_cast<int>(l.integer(*it, 1, 1024, pointer + "/threads", "\"threads\""));
         }
         if (auto it = stage.find("use_best_iteration"); it != stage.end()) {
           l.expect_type(*it, "boolean", pointer + "/use_best_iteration", "\"use_best_iteration\"");
