@@ -33,6 +33,9 @@
 //   the stack). Allocation only to create an output with dynamic extents. Stateless apart from
 //   weighted's weights; thread-safe; never throw except as stated. A weft::error a reducer throws gains
 //   the path of the stage that holds the ensemble as it leaves the enclosing combinators.
+//   The per-element arithmetic lives in detail::reduction (mean_into, weighted_into, vote_counter,
+//   max_into, median_into), over element pointers and a count: a std::integral_constant here, a
+//   count known at load in weft/config's ensemble and route, so both answer bit for bit alike.
 //   Example:  auto e = weft::ensemble(weft::weighted(0.5, 0.3, 0.2), a, b, c);
 #ifndef WEFT_REDUCERS_HPP
 #define WEFT_REDUCERS_HPP
@@ -301,15 +304,20 @@ WEFT_INLINE void weighted_into(const O& o0, S* d, const double* w, double w_sum,
   }
 }
 
-/// vote, one branch: counts o's vote into d (zeroed first), or sets nan when o's argmax is a NaN.
+/// vote, one branch: counts a branch output's vote into d (zeroed first), or sets nan when its
+/// argmax is a NaN. A closure type, as the lambda it replaces, so vote_t's code is unchanged.
 template <class O>
-WEFT_INLINE void vote_for(scalar_t<O>* d, const O& o, bool& nan) {
-  using S = scalar_t<O>;
-  const std::ptrdiff_t at = argmax_offset(o);
-  if (at < 0) return;
-  if (is_nan(tensor_traits<O>::data(o)[at])) nan = true;
-  else d[at] += S(1);
-}
+struct vote_counter {
+  scalar_t<O>* d;
+  bool& nan;
+  void operator()(const O& o) const {
+    using S = scalar_t<O>;
+    const std::ptrdiff_t at = argmax_offset(o);
+    if (at < 0) return;
+    if (is_nan(tensor_traits<O>::data(o)[at])) nan = true;
+    else d[at] += S(1);
+  }
+};
 
 /// vote, after every branch's vote_for: the shares (count / n), or NaN everywhere when a branch's
 /// output held a NaN.
@@ -455,8 +463,9 @@ struct vote_t {
     const std::ptrdiff_t count = r::element_count(o0);
     std::fill(d, d + count, S(0));
     bool nan = false;  // a branch's output holds a NaN: every share is NaN
-    r::vote_for(d, o0, nan);
-    (r::vote_for(d, os, nan), ...);
+    const r::vote_counter<O> count_vote{d, nan};
+    count_vote(o0);
+    (count_vote(os), ...);
     r::vote_shares(d, count, std::integral_constant<std::size_t, n>{}, nan);
     return out;
   }

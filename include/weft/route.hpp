@@ -290,8 +290,8 @@ template <class O>
 /// first), into chosen[0..K) with their values p[0..K); throws gate_error for a value that is
 /// negative, NaN or infinite. Count: K, a std::integral_constant for weft::route, a std::size_t for
 /// weft/config's route (one code for both).
-template <class S, class Count>
-WEFT_INLINE void choose_top(const S* d, std::size_t n, std::size_t* chosen, double* p, Count K, std::string_view name) {
+template <class S, class Chosen, class P, class Count>
+WEFT_INLINE void choose_top(const S* d, std::size_t n, Chosen& chosen, P& p, Count K, std::string_view name) {
   if (K == 1) {  // the first of the largest
     chosen[0] = 0;
     p[0] = -1.0;
@@ -326,7 +326,7 @@ WEFT_INLINE void choose_top(const S* d, std::size_t n, std::size_t* chosen, doub
 template <std::size_t K, class G>
 WEFT_INLINE void choose_experts(const G& g, std::size_t n, std::array<std::size_t, K>& chosen, std::array<double, K>& p,
                                 std::string_view name) {
-  choose_top(tensor_traits<G>::data(g), n, chosen.data(), p.data(), std::integral_constant<std::size_t, K>{}, name);
+  choose_top(tensor_traits<G>::data(g), n, chosen, p, std::integral_constant<std::size_t, K>{}, name);
 }
 
 /// The chosen experts' weights w[i] = p[i] / (p's sum); throws gate_error when that sum is not

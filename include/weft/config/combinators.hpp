@@ -35,8 +35,8 @@
 //       default), each one of error_names(); others pass through at once. retry_error when every
 //       attempt failed. Like the typed retry it adds no path segment and describes as its stage.
 //   Paths: branch I of <kind> is "<kind>[I]" (with its "name"), the gate "route[gate]", as typed.
-//   Every pointer of a config_error names the offending value: "/ensemble/1" (a branch),
-//   "/ensemble/weights", "/route/gate" is "/gate" below the route stage, and so on.
+//   Every config_error names the offending value's pointer, below the stage's own: a branch
+//   ("<stage>/ensemble/1"), a key ("<stage>/weights", "<stage>/gate", "<stage>/when/0").
 //   Each node's describe_tree() shows its branches (titles as weft::describe gives the typed
 //   combinator) and its canonical JSON writes every default out.
 //   Thread safety: nodes are immutable after load; calls are as thread-safe as the stages inside.
@@ -151,14 +151,7 @@ inline describe_node combinator_tree(std::string what, const std::vector<node>& 
                                      std::string join) {
   describe_node n = leaf_description(std::move(what));
   n.combinator = true;
-  for (std::size_t i = 0; i < branches.size(); ++i) {
-    describe_node t = branches[i].describe_tree();
-    t.index = i;
-    t.has_index = true;
-    n.children.push_back(std::move(t));
-  }
-  n.bridge_in.assign(n.children.size(), weft::detail::bridge_label{});
-  n.bridge_out.assign(n.children.size(), weft::detail::bridge_label{});
+  for (std::size_t i = 0; i < branches.size(); ++i) add_child_description(n, branches[i], i);
   n.split = std::move(split);
   n.join = std::move(join);
   return n;
@@ -282,7 +275,8 @@ value reduce_outputs(reducer_kind r, const std::vector<value>& ys, const std::ve
       if constexpr (std::is_floating_point_v<S>) {
         std::fill(d, d + count, S(0));
         bool nan = false;
-        for (const value& y : ys) red::vote_for(d, std::get<X>(y), nan);
+        const red::vote_counter<X> count_vote{d, nan};
+        for (const value& y : ys) count_vote(std::get<X>(y));
         red::vote_shares(d, count, n, nan);
       }
       break;
@@ -499,7 +493,7 @@ inline node build_route(const nlohmann::json& stage, const std::string& pointer,
           using G = std::remove_cvref_t<decltype(gy)>;
           if constexpr (std::is_floating_point_v<typename G::Scalar> && G::ColsAtCompileTime == 1) {
             if (gy.size() != static_cast<std::ptrdiff_t>(n)) weft::detail::throw_gate_width(gy, n, gate_name);
-            weft::detail::choose_top(gy.data(), n, chosen.data(), p.data(), k, gate_name);
+            weft::detail::choose_top(gy.data(), n, chosen, p, k, gate_name);
           }
         },
         gv);
