@@ -7,6 +7,8 @@
 #   with_torch                 weft/torch.hpp: libtorch, which Conan Center does not have: the option
 #                              requires no package, find_package(weft COMPONENTS torch) finds the
 #                              system's libtorch (g++ only: clang++ 14 cannot compile its headers)
+#   with_config                weft/config.hpp, weft/fingerprint.hpp: nlohmann_json and openssl
+#                              (libcrypto's SHA-256); needs with_eigen (configured values are Eigen)
 #
 #   conan create . -o "weft/*:with_eigen=True" -s compiler.cppstd=20
 #
@@ -37,6 +39,7 @@ class WeftConan(ConanFile):
         "with_onnx": [True, False],
         "with_xgboost": [True, False],
         "with_torch": [True, False],
+        "with_config": [True, False],
     }
     default_options = {
         "with_eigen": False,
@@ -44,6 +47,7 @@ class WeftConan(ConanFile):
         "with_onnx": False,
         "with_xgboost": False,
         "with_torch": False,
+        "with_config": False,
     }
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
@@ -69,6 +73,11 @@ class WeftConan(ConanFile):
             self.requires("onnx/[>=1.12 <2]", transitive_headers=True, transitive_libs=True)
         if self.options.with_xgboost:
             self.requires("xgboost/[>=1.7 <3]", transitive_headers=True, transitive_libs=True)
+        # Pipelines from JSON and fingerprints: tested with Debian 12's nlohmann-json 3.11.2 and
+        # OpenSSL 3.0.
+        if self.options.with_config:
+            self.requires("nlohmann_json/[>=3.11 <4]", transitive_headers=True)
+            self.requires("openssl/[>=3.0 <4]", transitive_headers=True, transitive_libs=True)
 
     def configure(self):
         if self.options.with_onnx:
@@ -78,6 +87,8 @@ class WeftConan(ConanFile):
         self.info.clear()
 
     def validate(self):
+        if self.options.with_config and not self.options.with_eigen:
+            raise ConanInvalidConfiguration(f"{self.ref}: with_config needs with_eigen (configured values are Eigen)")
         if self.settings.compiler.get_safe("cppstd"):
             check_min_cppstd(self, 20)
         minimum = self._minimum_compilers.get(str(self.settings.compiler))

@@ -25,6 +25,7 @@ class WeftTestPackageConan(ConanFile):
         tc.cache_variables["WEFT_WITH_ONNX"] = bool(weft.options.with_onnx)
         tc.cache_variables["WEFT_WITH_XGBOOST"] = bool(weft.options.with_xgboost)
         tc.cache_variables["WEFT_WITH_TORCH"] = bool(weft.options.with_torch)
+        tc.cache_variables["WEFT_WITH_CONFIG"] = bool(weft.options.with_config)
         tc.generate()
 
     def build(self):

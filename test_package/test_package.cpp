@@ -1,6 +1,7 @@
 // weft's Conan test_package: a pipeline per backend the package was built with; without a backend,
 // the backend-neutral headers must compile. Each runtime the package was built with links: one call
-// into OpenCV's DNN module and libonnx (onnx), the XGBoost C API (xgboost), libtorch's c10 (torch).
+// into OpenCV's DNN module and libonnx (onnx), the XGBoost C API (xgboost), libtorch's c10 (torch);
+// with config and Eigen, a pipeline loaded from JSON answers and has a fingerprint.
 #include <weft/adapters.hpp>
 #include <weft/model.hpp>
 #include <weft/sequence.hpp>
@@ -11,6 +12,11 @@
 #endif
 #if defined(WEFT_TEST_XTENSOR)
 #include <weft/xtensor.hpp>
+#endif
+
+#if defined(WEFT_TEST_CONFIG) && defined(WEFT_TEST_EIGEN)
+#include <weft/config.hpp>
+#include <weft/fingerprint.hpp>
 #endif
 
 #if defined(WEFT_TEST_ONNX)
@@ -41,6 +47,15 @@ int main() {
     auto p = weft::fn<v4, v4>([](const v4& x) -> v4 { return 2.0f * x; }) | weft::cast<double>;
     const auto y = p(v4{1.0f, 1.0f, 1.0f, 1.0f});
     failures += y(0) + y(1) + y(2) + y(3) == 8.0 ? 0 : 1;
+  }
+#endif
+#if defined(WEFT_TEST_CONFIG) && defined(WEFT_TEST_EIGEN)
+  {
+    using v4 = Eigen::Matrix<float, 4, 1>;
+    const weft::registry reg;
+    const auto p = weft::load_pipeline<v4, v4>(reg, weft::parse_config(R"({"stages": [{"softmax": {}}]})"));
+    failures += p(v4::Ones())(0) == 0.25f ? 0 : 1;
+    failures += weft::fingerprint(p).to_string().size() == 64 ? 0 : 1;
   }
 #endif
 #if defined(WEFT_TEST_ONNX)

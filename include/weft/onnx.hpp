@@ -49,6 +49,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -170,6 +171,8 @@ class onnx_model {
  public:
   using input_type = In;
   using output_type = Out;
+  /// Its kind in a pipeline's JSON ({"onnx": path()}): weft::to_json and weft::fingerprint read it.
+  static constexpr std::string_view config_runtime = "onnx";
 
   /// The name stage paths show ("sequence[1] \"mlp.onnx\""); the file's name (basename) by default.
   std::string name;

@@ -267,6 +267,8 @@ class torch_model {
  public:
   using input_type = In;
   using output_type = Out;
+  /// Its kind in a pipeline's JSON ({"torch": path()}): weft::to_json and weft::fingerprint read it.
+  static constexpr std::string_view config_runtime = "torch";
   using in_scalar = scalar_t<In>;
   using out_scalar = scalar_t<Out>;
 

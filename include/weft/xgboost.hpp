@@ -36,6 +36,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "batch.hpp"
@@ -104,6 +105,8 @@ class xgboost_model {
  public:
   using input_type = In;
   using output_type = Out;
+  /// Its kind in a pipeline's JSON ({"xgboost": path()}): weft::to_json and weft::fingerprint read it.
+  static constexpr std::string_view config_runtime = "xgboost";
 
   /// The name stage paths show; the file's name ("trees.ubj") unless changed.
   std::string name;
