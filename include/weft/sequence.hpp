@@ -166,13 +166,13 @@ class sequence {
   /// when it was built and operator| judged the new one; only the new link's shapes are checked here.
   template <class... L, class R>
   sequence(detail::appending_t, sequence<L...>&& left, R&& r)
-      : boxes_(detail::appending, std::move(left.boxes_), std::forward<R>(r)) {
-    check_link<n - 1>();
+      : boxes_(detail::appending, static_cast<decltype(left.boxes_)&&>(left.boxes_), static_cast<R&&>(r)) {
+    if constexpr (checks_link<n - 1>) check_link<n - 1>();
   }
   template <class... L, class R>
   sequence(detail::appending_t, const sequence<L...>& left, R&& r)
-      : boxes_(detail::appending, left.boxes_, std::forward<R>(r)) {
-    check_link<n - 1>();
+      : boxes_(detail::appending, left.boxes_, static_cast<R&&>(r)) {
+    if constexpr (checks_link<n - 1>) check_link<n - 1>();
   }
 
   /// Runs every stage in order. Throws what a stage throws; a weft::error gains this stage's segment.
@@ -282,12 +282,17 @@ class sequence {
       [&]<std::size_t... I>(std::index_sequence<I...>) { (check_link<I + 1>(), ...); }(std::make_index_sequence<n - 1>{});
     }
   }
+  // The link into stage I has a side that declares its run-time extents (check_link has work to do);
+  // an appending constructor instantiates check_link only then (one function fewer per `|`).
+  template <std::size_t I>
+  static constexpr bool checks_link =
+      tensor<output_t<detail::nth_t<I - 1, Stages...>>> && tensor<input_t<detail::nth_t<I, Stages...>>> &&
+      (detail::sequence_output_declared<I - 1, Stages...>() || detail::input_declared<detail::nth_t<I, Stages...>>);
   template <std::size_t I>
   void check_link() const {
     using from = detail::nth_t<I - 1, Stages...>;
     using to = detail::nth_t<I, Stages...>;
-    if constexpr (tensor<output_t<from>> && tensor<input_t<to>> &&
-                  (detail::sequence_output_declared<I - 1, Stages...>() || detail::input_declared<to>)) {
+    if constexpr (checks_link<I>) {
       detail::check_connection<input_t<to>, output_t<from>>(detail::known_input(stored<I>()), known_output_at<I - 1>(),
                                                             combinator_name, I, detail::given_name_of(stored<I>()));
     }
@@ -312,25 +317,30 @@ inline constexpr std::size_t stages_in = 1;
 template <class... S>
 inline constexpr std::size_t stages_in<sequence<S...>> = sizeof...(S);
 
-template <class Seq, class R> struct appended;
+/// `l | r`'s type: l's stages (l itself when it is no sequence), then R.
+template <class L, class R> struct appended { using type = sequence<L, R>; };
 template <class... S, class R> struct appended<sequence<S...>, R> { using type = sequence<S..., R>; };
+/// The constructor tag that builds appended<L, R>::type from (l, r): appending (l's stages whole) for a
+/// sequence l, else prejudged (operator| judged the one link).
+template <class L>
+using append_tag = std::conditional_t<is_sequence<L>::value, appending_t, prejudged_t>;
 
-template <class L, class R>
-WEFT_INLINE constexpr auto append(L&& l, R&& r) {
-  using left = std::remove_cvref_t<L>;
-  if constexpr (is_sequence<left>::value) {
-    return typename appended<left, std::decay_t<R>>::type(appending, std::forward<L>(l), std::forward<R>(r));
-  } else {
-    return sequence<left, std::decay_t<R>>(prejudged, std::forward<L>(l), std::forward<R>(r));
-  }
-}
+/// The left operand of |, read as a model. A weft::sequence is read off its class: every stage a model
+/// and every link judged when it was built, it is a model exactly when its input_type is a tensor and
+/// its output_type a model output (judging model<> again would resolve a call of each new sequence,
+/// once per `|`).
+template <class L>
+inline constexpr bool pipe_model = model<L>;
+template <class... S>
+inline constexpr bool pipe_model<sequence<S...>> =
+    tensor<typename sequence<S...>::input_type> && model_output<typename sequence<S...>::output_type>;
 
 /// An operand that makes a misuse of | weft's to diagnose.
 template <class T>
 concept weft_operand = model_like<T> || adapter<T> || is_broken_v<T>;
 
 template <class L, class R>
-concept pipe_ok = model<std::remove_cvref_t<L>> && !is_broken_v<L> && !is_broken_v<R> &&
+concept pipe_ok = pipe_model<std::remove_cvref_t<L>> && !is_broken_v<L> && !is_broken_v<R> &&
                   (model<std::remove_cvref_t<R>> || adapter<std::remove_cvref_t<R>>);
 
 }  // namespace detail
@@ -367,25 +377,30 @@ struct implicit_copy<sequence<S...>> {
 
 /// `model | model` and `model | adapter`: a sequence, flattening a sequence on the left.
 /// The new connection is judged here; a bad one gives one diagnostic naming the stage.
+/// (static_cast<T&&> in place of std::forward and std::move on this path: they would instantiate a
+/// function per operand type, which is a new sequence at every `|`.)
 template <class L, class R>
   requires detail::pipe_ok<L, R>
 WEFT_INLINE constexpr auto operator|(L&& l, R&& r) {
   using left = std::remove_cvref_t<L>;
   using right = std::remove_cvref_t<R>;
-  using from = detail::owned_t<output_t<left>>;  // what arrives: a view output is materialised
+  // what arrives: a view output is materialised (io_or_none: output_t would judge model<left> again)
+  using from = detail::owned_t<typename detail::io_or_none<left>::output_type>;
+  using tag = detail::append_tag<left>;
   constexpr std::size_t at = detail::stages_in<left>;
   if constexpr (adapter<right>) {
     if constexpr (!right::template accepts<from>) {
       (void)typename right::template diagnostic<detail::sequence_stage<at>, from>{};
       return detail::broken_pipeline<input_t<left>, from>{};
     } else {
-      return detail::append(std::forward<L>(l), adapter_stage<right, from>{std::forward<R>(r)});
+      using stage = adapter_stage<right, from>;
+      return typename detail::appended<left, stage>::type(tag{}, static_cast<L&&>(l), stage{static_cast<R&&>(r)});
     }
   } else if constexpr (!detail::link_ok<from, detail::meets_t<from, right>>) {
     (void)detail::link_diagnostic<at, from, detail::meets_t<from, right>>{};
     return detail::broken_pipeline<input_t<left>, output_t<right>>{};
   } else {
-    return detail::append(std::forward<L>(l), std::forward<R>(r));
+    return typename detail::appended<left, right>::type(tag{}, static_cast<L&&>(l), static_cast<R&&>(r));
   }
 }
 

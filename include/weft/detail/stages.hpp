@@ -72,21 +72,26 @@ struct stage_chain : Prev, stage_box<Prev::size, M> {
   /// Prev's stages as they are (moved from an rvalue), then m.
   template <class P, class A>
   stage_chain(appending_t, P&& prev, A&& m)
-      : Prev(std::forward<P>(prev)), stage_box<Prev::size, M>{std::forward<A>(m)} {}
+      : Prev(static_cast<P&&>(prev)), stage_box<Prev::size, M>{static_cast<A&&>(m)} {}  // no std::forward per `|`
 };
 
-template <class Chain>
+// A chain type carried as a non-type template argument (a null pointer to it), so that the
+// argument-dependent lookup of each ->* below looks in weft::detail only, never through the bases
+// of the chain built so far (they are as many as the stages: looking through them costs N per step).
+template <auto ChainPtr>
 struct chain_tag {
-  using type = Chain;
+  using type = std::remove_pointer_t<decltype(ChainPtr)>;
 };
-// Declared only: the left fold `chain_tag<chain_start>{} ->* ... ->* std::type_identity<S>{}` names
-// stage_chain<...stage_chain<chain_start, S0>..., Sn> with one overload resolution per stage.
-template <class Chain, class M>
-chain_tag<stage_chain<Chain, M>> operator->*(chain_tag<Chain>, std::type_identity<M>);
+// Declared only: the left fold `chain_tag<(chain_start*)nullptr>{} ->* ... ->* std::type_identity<S>{}`
+// names stage_chain<...stage_chain<chain_start, S0>..., Sn> with one overload resolution per stage.
+template <auto ChainPtr, class M>
+chain_tag<static_cast<stage_chain<typename chain_tag<ChainPtr>::type, M>*>(nullptr)> operator->*(chain_tag<ChainPtr>,
+                                                                                                std::type_identity<M>);
 
 /// The stage_chain holding S... in order.
 template <class... S>
-using stage_chain_of = typename decltype((chain_tag<chain_start>{}->*...->*std::type_identity<S>{}))::type;
+using stage_chain_of =
+    typename decltype((chain_tag<static_cast<chain_start*>(nullptr)>{}->*...->*std::type_identity<S>{}))::type;
 
 template <std::size_t I, class M>
 WEFT_INLINE constexpr M& box_get(stage_box<I, M>& b) noexcept { return b.value; }
