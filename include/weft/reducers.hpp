@@ -227,16 +227,16 @@ template <class O, class V>
 // shared by the built-in reducers (Count a std::integral_constant) and weft/config's ensemble and
 // route (Count a std::size_t known at load).
 
-/// Whether every d[0..count) is finite. IEEE float and double: one OR over the exponent bits (an
-/// integer reduction the compiler vectorises, where a loop of float compares stays scalar).
+/// Whether every d[0..count) is finite. IEEE float and double: the largest exponent field is not
+/// all ones (an integer max the compiler vectorises, where a loop of float compares stays scalar).
 template <class S>
 WEFT_INLINE bool all_finite_values(const S* d, std::ptrdiff_t count) noexcept {
   if constexpr (std::numeric_limits<S>::is_iec559 && (sizeof(S) == 4 || sizeof(S) == 8)) {
     using U = std::conditional_t<sizeof(S) == 4, std::uint32_t, std::uint64_t>;
     constexpr U exponent = std::bit_cast<U>(std::numeric_limits<S>::infinity());  // all exponent bits
-    U non_finite = 0;
-    for (std::ptrdiff_t k = 0; k < count; ++k) non_finite |= U((std::bit_cast<U>(d[k]) & exponent) == exponent);
-    return non_finite == 0;
+    U largest = 0;
+    for (std::ptrdiff_t k = 0; k < count; ++k) largest = std::max<U>(largest, std::bit_cast<U>(d[k]) & exponent);
+    return largest != exponent;  // all ones: an infinity or a NaN
   } else {
     bool all = true;
     for (std::ptrdiff_t k = 0; k < count; ++k) all &= (d[k] - d[k] == S(0));  // m - m is 0 for finite m
