@@ -181,8 +181,16 @@ struct fallback_state {
     slot() noexcept {}
     ~slot() {}
   };
+  // The vector for failures past in_place is constructed only by the 9th failure: the success path's
+  // destructor is one test of failed, and the release of what failed is out of line (cold), so the
+  // caller's frame stays as small as the hand-written try/catch (its stages inline alike).
+  union overflow {
+    std::vector<fallback_raw_cause> causes;
+    overflow() noexcept {}
+    ~overflow() {}
+  };
   slot first[in_place];
-  std::vector<fallback_raw_cause> more;
+  overflow more;
   std::size_t failed = 0;
   std::size_t branch = 0;
 
@@ -190,15 +198,26 @@ struct fallback_state {
   fallback_state(const fallback_state&) = delete;
   fallback_state& operator=(const fallback_state&) = delete;
   ~fallback_state() {
-    for (std::size_t i = 0; i < failed && i < in_place; ++i) first[i].cause.~fallback_raw_cause();
+    if (failed != 0) [[unlikely]]
+      release(*this);
   }
   void add(fallback_raw_cause c) {
-    if (failed < in_place) new (&first[failed].cause) fallback_raw_cause(std::move(c));
-    else more.push_back(std::move(c));
+    if (failed < in_place) {
+      new (&first[failed].cause) fallback_raw_cause(std::move(c));
+    } else {
+      if (failed == in_place) new (&more.causes) std::vector<fallback_raw_cause>();
+      more.causes.push_back(std::move(c));
+    }
     ++failed;
   }
   const fallback_raw_cause& operator[](std::size_t i) const noexcept {
-    return i < in_place ? first[i].cause : more[i - in_place];
+    return i < in_place ? first[i].cause : more.causes[i - in_place];
+  }
+
+ private:
+  [[gnu::cold, gnu::noinline]] static void release(fallback_state& st) noexcept {
+    for (std::size_t i = 0; i < st.failed && i < in_place; ++i) st.first[i].cause.~fallback_raw_cause();
+    if (st.failed > in_place) st.more.causes.~vector();
   }
 };
 

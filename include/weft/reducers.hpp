@@ -44,8 +44,10 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -225,6 +227,23 @@ template <class O, class V>
 // shared by the built-in reducers (Count a std::integral_constant) and weft/config's ensemble and
 // route (Count a std::size_t known at load).
 
+/// Whether every d[0..count) is finite. IEEE float and double: the largest exponent field is not
+/// all ones (an integer max the compiler vectorises, where a loop of float compares stays scalar).
+template <class S>
+WEFT_INLINE bool all_finite_values(const S* d, std::ptrdiff_t count) noexcept {
+  if constexpr (std::numeric_limits<S>::is_iec559 && (sizeof(S) == 4 || sizeof(S) == 8)) {
+    using U = std::conditional_t<sizeof(S) == 4, std::uint32_t, std::uint64_t>;
+    constexpr U exponent = std::bit_cast<U>(std::numeric_limits<S>::infinity());  // all exponent bits
+    U largest = 0;
+    for (std::ptrdiff_t k = 0; k < count; ++k) largest = std::max<U>(largest, std::bit_cast<U>(d[k]) & exponent);
+    return largest != exponent;  // all ones: an infinity or a NaN
+  } else {
+    bool all = true;
+    for (std::ptrdiff_t k = 0; k < count; ++k) all &= (d[k] - d[k] == S(0));  // m - m is 0 for finite m
+    return all;
+  }
+}
+
 /// mean: see mean_t.
 template <class S, class Count>
 WEFT_INLINE void mean_into(S* d, const S* const* p, Count n, std::ptrdiff_t count) {
@@ -237,16 +256,14 @@ WEFT_INLINE void mean_into(S* d, const S* const* p, Count n, std::ptrdiff_t coun
     }
   } else {
     // Two passes, each a plain loop the compiler vectorises: the means, then one check that all
-    // are finite (m - m is 0 exactly for finite m); only an overflow or a NaN/infinity among the
-    // values takes the cold per-element path.
+    // are finite (all_finite_values); only an overflow or a NaN/infinity among the values takes
+    // the cold per-element path.
     for (std::ptrdiff_t k = 0; k < count; ++k) {
       S sum = p[0][k];
       for (std::size_t i = 1; i < n; ++i) sum += p[i][k];
       d[k] = sum / S(std::size_t(n));
     }
-    bool all_finite_means = true;
-    for (std::ptrdiff_t k = 0; k < count; ++k) all_finite_means &= (d[k] - d[k] == S(0));
-    if (!all_finite_means) [[unlikely]]
+    if (!all_finite_values(d, count)) [[unlikely]]
       for (std::ptrdiff_t k = 0; k < count; ++k)
         if (!std::isfinite(d[k])) d[k] = scaled_mean(p, n, k);
   }
