@@ -1,8 +1,8 @@
 # run_compile_fail.cmake - runs one compile-fail test of tests/compile_fail/ (STYLE.md rule 9).
 #
-#   cmake -DCXX=<compiler> -DCXX_ID=<GNU|Clang> -DSRC=<file.cpp> -DMODE=fail|clean
+#   cmake -DCXX=<compiler> -DCXX_ID=<GNU|Clang> -DSRC=<file.cpp> -DMODE=fail|clean|pch
 #         "-DINCLUDES=<dir|dir|...>" "-DSYSTEM_INCLUDES=<dir|dir|...>" "-DIMPLICIT=<dir|dir|...>"
-#         [-DWORKDIR=<dir>] ["-DDEFINES=<NAME=value|...>"] -P run_compile_fail.cmake
+#         [-DWORKDIR=<dir>] ["-DDEFINES=<NAME=value|...>"] [-DPCH=<file>] -P run_compile_fail.cmake
 #
 # The compiler runs as
 #   <CXX> -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -fno-diagnostics-color
@@ -11,6 +11,12 @@
 # Directories in IMPLICIT (the compiler's own search path, e.g. /usr/include) are never passed:
 # -isystem /usr/include breaks libstdc++'s #include_next.
 #
+# MODE=pch   : SRC is a header (tests/compile_fail/precompiled.hpp: <Eigen/Core>); it is copied to
+#              WORKDIR and precompiled there with the same flags (g++: <name>.gch beside it; clang++:
+#              <name>.pch); PCH names the output. Parsing Eigen is most of a compile-fail test's time.
+# With PCH set, MODE=fail and MODE=clean use it: g++ `-include <header>` (g++ takes the .gch; if it
+# does not fit the flags, g++ parses the header instead), clang++ `-include-pch <file>`. The
+# header's content is included by the tests anyway (include guards), so the diagnostics are the same.
 # MODE=clean : the file, compiled WITHOUT WEFT_SHOULD_FAIL, must compile and print nothing.
 # MODE=fail  : the file, compiled WITH -DWEFT_SHOULD_FAIL, must fail to compile, and every
 #              directive below must hold.
@@ -46,8 +52,8 @@ foreach(_var CXX SRC MODE)
     message(FATAL_ERROR "run_compile_fail: -D${_var}=... is required")
   endif()
 endforeach()
-if(NOT MODE STREQUAL "fail" AND NOT MODE STREQUAL "clean")
-  message(FATAL_ERROR "run_compile_fail: MODE must be 'fail' or 'clean', not '${MODE}'")
+if(NOT MODE STREQUAL "fail" AND NOT MODE STREQUAL "clean" AND NOT MODE STREQUAL "pch")
+  message(FATAL_ERROR "run_compile_fail: MODE must be 'fail', 'clean' or 'pch', not '${MODE}'")
 endif()
 if(NOT EXISTS "${SRC}")
   message(FATAL_ERROR "run_compile_fail: no such file: ${SRC}")
@@ -117,7 +123,27 @@ endforeach()
 if(MODE STREQUAL "fail")
   list(APPEND _args -DWEFT_SHOULD_FAIL)
 endif()
-list(APPEND _args "${SRC}")
+
+# The precompiled header: MODE=pch writes it, the other modes use it.
+if(MODE STREQUAL "pch")
+  if(NOT DEFINED PCH OR PCH STREQUAL "")
+    message(FATAL_ERROR "run_compile_fail: MODE=pch needs -DPCH=<output file>")
+  endif()
+  get_filename_component(_pch_header "${SRC}" NAME)
+  file(COPY_FILE "${SRC}" "${WORKDIR}/${_pch_header}" ONLY_IF_DIFFERENT)
+  list(REMOVE_ITEM _args -fsyntax-only)
+  list(APPEND _args -x c++-header "${WORKDIR}/${_pch_header}" -o "${PCH}")
+elseif(DEFINED PCH AND NOT PCH STREQUAL "")
+  if(CXX_ID STREQUAL "GNU")
+    string(REGEX REPLACE "\\.gch$" "" _pch_header "${PCH}")
+    list(APPEND _args -include "${_pch_header}")
+  elseif(CXX_ID MATCHES "Clang")
+    list(APPEND _args -include-pch "${PCH}")
+  endif()
+  list(APPEND _args "${SRC}")
+else()
+  list(APPEND _args "${SRC}")
+endif()
 
 # Deterministic diagnostics: ASCII quotes, no colours, no terminal width, no translations.
 set(ENV{LC_ALL} "C")
@@ -162,6 +188,18 @@ macro(_cf_fail)
   _cf_print_summary()
   message(FATAL_ERROR "compile_fail ${_stem} [${MODE}, ${CXX_ID}]: ${_why}")
 endmacro()
+
+# ----------------------------------------------------------------------------------------------
+# MODE=pch
+# ----------------------------------------------------------------------------------------------
+if(MODE STREQUAL "pch")
+  if(NOT _rc EQUAL 0 OR NOT EXISTS "${PCH}")
+    set(_why "precompiling the header failed")
+    _cf_fail()
+  endif()
+  message(STATUS "precompiled: ${PCH}")
+  return()
+endif()
 
 # ----------------------------------------------------------------------------------------------
 # MODE=clean
