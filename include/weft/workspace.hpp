@@ -32,15 +32,12 @@
 #define WEFT_WORKSPACE_HPP
 
 #include <cstddef>
-#include <string_view>
 #include <tuple>
-#include <type_traits>
 
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
 #include "detail/into.hpp"
-#include "detail/materialise.hpp"
-#include "detail/shape_checks.hpp"
+#include "detail/workspace_stage.hpp"
 #include "model.hpp"
 #include "sequence.hpp"
 
@@ -54,16 +51,6 @@ namespace weft {
 /// workspace call equals the plain one). It is const and thread-safe as operator() is.
 template <class M>
 concept into_model = model<M> && detail::has_call_into<detail::unwrap_t<M>>;
-
-/// Intermediates of model M kept between calls (nothing for a model that is not a sequence); see
-/// the header comment. Empty on construction; never thread-safe to share.
-template <class M>
-class workspace {
- public:
-  workspace() = default;
-  /// For `weft::workspace ws(p);` (deduces M); keeps nothing of p.
-  explicit workspace(const M&) noexcept {}
-};
 
 template <class... S>
 class workspace<sequence<S...>> {
@@ -87,32 +74,6 @@ template <class M>
 workspace(const M&) -> workspace<M>;
 
 namespace detail {
-
-template <class T> inline constexpr bool is_workspace_sequence = false;
-template <class... S> inline constexpr bool is_workspace_sequence<sequence<S...>> = true;
-
-/// Stage `stored` called on x with its answer in out (see the header comment): through the bridge
-/// to its input_type and its entry check, then its into-call, a nested sequence's workspace call, or
-/// its returned value moved into out. A weft::error gains "<combinator>[index]".
-template <class Stored, class X, class Out, class W>
-WEFT_INLINE void invoke_stage_into(const Stored& stored, X& x, Out& out, W& inner, std::string_view combinator,
-                                   std::size_t index) {
-  using M = unwrap_t<Stored>;
-  if constexpr (is_workspace_sequence<M> || (writes_into<M> && !materialised_v<output_t<M>>)) {
-    const auto& m = unwrap(stored);
-    try {
-      const bridge<X, input_t<Stored>> arg(x);
-      check_entry(m, arg.get());
-      if constexpr (is_workspace_sequence<M>) m(arg.get(), out, inner);
-      else write_into(m, arg.get(), out);
-    } catch (const error& e) {
-      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
-    }
-  } else {
-    (void)inner;
-    out = invoke_stage_owned(stored, x, combinator, index);
-  }
-}
 
 template <class... S>
 struct sequence_into<sequence<S...>> {
