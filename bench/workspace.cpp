@@ -6,10 +6,6 @@
 //               weft   pipeline(x, ws): every stage writes into the workspace, shapes checked
 //               hand   the same stages' call_into on buffers allocated once, nothing checked
 //               plain  pipeline(x): every stage returns a new vector (W1dyn's weft variant)
-//   W3dyn-ws  W3 over W1dyn-ws's stages: weft::ensemble(weft::mean, ...) of three such pipelines
-//             (W3's seeds), the same three variants: ens-weft (the ensemble in a sequence with a
-//             workspace: each branch and the mean write into buffers), ens-hand (the three hand
-//             pipelines, then the mean by hand into a buffer), ens-plain (the ensemble's p(x)).
 // Output: `time W1dyn-ws <variant> = ...`, `ratio W1dyn-ws weft/hand = X` (the median over
 // interleaved rounds of the two variants' times in the same round), `spread W1dyn-ws weft/hand =
 // <quartiles>`, the same for plain/weft (reported), and `alloc W1dyn-ws <variant> = A per call`: heap
@@ -20,8 +16,6 @@
 //                                                  --instr-atstart=no counts only the calls)
 #include "workloads.hpp"
 
-#include <weft/ensemble.hpp>
-#include <weft/reducers.hpp>
 #include <weft/workspace.hpp>
 
 #include <benchmark/benchmark.h>
@@ -130,53 +124,6 @@ const w1dyn_ws_workload& workload() {
   return *w;
 }
 
-/// One W1dyn-ws pipeline of W1's shape with the weights of seed `seed`.
-struct mlp_into {
-  mlp<> fixed;
-  linear_into l1{fixed.l1};
-  relu_into r{{32}};
-  linear_into l2{fixed.l2};
-  softmax_into s{{10}};
-  explicit mlp_into(unsigned seed) : fixed(seed) {}
-  pipeline_t pipeline() const { return weft::sequence(l1, r, l2, s); }
-  WEFT_BENCH_CALL void hand(const vecx& x, buffers& b) const {
-    l1.call_into(x, b.h);
-    r.call_into(b.h, b.a);
-    l2.call_into(b.a, b.z);
-    s.call_into(b.z, b.y);
-  }
-};
-
-using ensemble_t = decltype(weft::sequence(weft::ensemble(weft::mean, std::declval<pipeline_t>(),
-                                                          std::declval<pipeline_t>(), std::declval<pipeline_t>())));
-
-/// The hand-written variant's buffers: each pipeline's, and the mean.
-struct ensemble_buffers {
-  buffers each[3];
-  vecx y = vecx(10);
-};
-
-struct w3dyn_ws_workload {
-  mlp_into a{301}, b{311}, c{321};  // W3's seeds
-  ensemble_t pipeline = weft::sequence(weft::ensemble(weft::mean, a.pipeline(), b.pipeline(), c.pipeline()));
-  std::vector<vecx> pool = dynamic_pool(make_pool<vec<64>>(pool_size, 3));
-
-  WEFT_BENCH_CALL const vecx& weft(const vecx& x, weft::workspace<ensemble_t>& ws) const { return pipeline(x, ws); }
-  WEFT_BENCH_CALL const vecx& hand(const vecx& x, ensemble_buffers& e) const {
-    a.hand(x, e.each[0]);
-    b.hand(x, e.each[1]);
-    c.hand(x, e.each[2]);
-    e.y.noalias() = (e.each[0].y + e.each[1].y + e.each[2].y) / 3.0f;
-    return e.y;
-  }
-  WEFT_BENCH_CALL vecx plain(const vecx& x) const { return pipeline(x); }
-};
-
-const w3dyn_ws_workload& ensemble_workload() {
-  static const auto w = std::make_unique<w3dyn_ws_workload>();
-  return *w;
-}
-
 /// Calls counted(f) with variant `name` as f: input -> the answer (weft's after one call that sizes
 /// its workspace); false for an unknown name. The loops (bench/call_loops.hpp) keep the answer's
 /// buffer only: weft's and hand's answers are references to their buffers.
@@ -193,43 +140,25 @@ bool with_variant(const char* name, Counted counted) {
   } else if (std::strcmp(name, "plain") == 0) {
     counted([&](const vecx& x) { return w.plain(x); });
   } else {
-    const auto& e = ensemble_workload();
-    if (std::strcmp(name, "ens-weft") == 0) {
-      weft::workspace<ensemble_t> ws;
-      (void)e.weft(e.pool[0], ws);
-      counted([&](const vecx& x) -> const vecx& { return e.weft(x, ws); });
-    } else if (std::strcmp(name, "ens-hand") == 0) {
-      ensemble_buffers b;
-      counted([&](const vecx& x) -> const vecx& { return e.hand(x, b); });
-    } else if (std::strcmp(name, "ens-plain") == 0) {
-      counted([&](const vecx& x) { return e.plain(x); });
-    } else {
-      return false;
-    }
+    return false;
   }
   return true;
 }
 
-constexpr const char* variants[] = {"weft", "hand", "plain", "ens-weft", "ens-hand", "ens-plain"};
-
-/// The workload a variant runs ("ens-..." W3dyn-ws, else W1dyn-ws) and its name without "ens-".
-const char* workload_of(const char* variant) { return std::strncmp(variant, "ens-", 4) == 0 ? "W3dyn-ws" : "W1dyn-ws"; }
-const char* short_name(const char* variant) { return std::strncmp(variant, "ens-", 4) == 0 ? variant + 4 : variant; }
+constexpr const char* variants[] = {"weft", "hand", "plain"};
 
 void timed(benchmark::State& state, const char* variant) {
-  const auto& pool = std::strncmp(variant, "ens-", 4) == 0 ? ensemble_workload().pool : workload().pool;
-  with_variant(variant, [&](auto f) { time_loop<keep::buffer>(state, pool, f); });
+  with_variant(variant, [&](auto f) { time_loop<keep::buffer>(state, workload().pool, f); });
 }
 
 /// Heap allocations per call of a variant over 1000 calls, after its first call.
 double allocations_per_call(const char* variant) {
   constexpr long calls = 1000;
   double per_call = NAN;
-  const auto& pool = std::strncmp(variant, "ens-", 4) == 0 ? ensemble_workload().pool : workload().pool;
   with_variant(variant, [&](auto f) {
     g_mallocs.store(0);
     g_counting.store(true);
-    count_loop<keep::buffer>(pool, f, calls);
+    count_loop<keep::buffer>(workload().pool, f, calls);
     g_counting.store(false);
     per_call = static_cast<double>(g_mallocs.load()) / calls;
   });
@@ -253,34 +182,18 @@ bool verify() {
   const double plain_allocs = allocations_per_call("plain");
   std::printf("verify W1dyn-ws weft, hand, plain: %ld of %zu inputs differ in any bit; plain allocates %.1f per call  %s\n",
               differ, w.pool.size(), plain_allocs, differ == 0 && plain_allocs >= 4 ? "ok" : "WRONG");
-  const auto& e = ensemble_workload();
-  weft::workspace<ensemble_t> ens_ws;
-  ensemble_buffers eb;
-  long ens_differ = 0;
-  for (const auto& x : e.pool) {
-    const vecx& a = e.weft(x, ens_ws);
-    const vecx& h = e.hand(x, eb);
-    const vecx p = e.plain(x);
-    if (a.size() != 10 || h.size() != 10 || p.size() != 10 || std::memcmp(a.data(), h.data(), sizeof(float) * 10) != 0 ||
-        std::memcmp(a.data(), p.data(), sizeof(float) * 10) != 0)
-      ++ens_differ;
-  }
-  std::printf("verify W3dyn-ws ens-weft, ens-hand, ens-plain: %ld of %zu inputs differ in any bit  %s\n", ens_differ,
-              e.pool.size(), ens_differ == 0 ? "ok" : "WRONG");
-  return differ == 0 && plain_allocs >= 4 && ens_differ == 0;  // 4 stages, one vector each: the counter must see them
+  return differ == 0 && plain_allocs >= 4;  // 4 stages, one vector each: the counter must see them
 }
 
 void print_figures(const round_reporter& rep) {
   std::printf("\n");
-  for (const char* v : variants) print_time(rep, workload_of(v), short_name(v));
-  print_ratios(rep, {{"W1dyn-ws", "weft", "hand"}, {"W1dyn-ws", "plain", "weft"}, {"W3dyn-ws", "weft", "hand"},
-                     {"W3dyn-ws", "plain", "weft"}});
-  for (const char* v : variants)
-    std::printf("alloc %s %s = %.3f per call\n", workload_of(v), short_name(v), allocations_per_call(v));
+  for (const char* v : variants) print_time(rep, "W1dyn-ws", v);
+  print_ratios(rep, {{"W1dyn-ws", "weft", "hand"}, {"W1dyn-ws", "plain", "weft"}});
+  for (const char* v : variants) std::printf("alloc W1dyn-ws %s = %.3f per call\n", v, allocations_per_call(v));
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: weft_bench_workspace [--verify | --instr [ens-]weft|hand|plain <calls> | benchmark flags]\n");
+  std::fprintf(stderr, "usage: weft_bench_workspace [--verify | --instr weft|hand|plain <calls> | benchmark flags]\n");
   return 2;
 }
 
@@ -288,10 +201,9 @@ int run(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "--instr") == 0) {
     if (argc != 4) return usage();
     const long calls = std::atol(argv[3]);
-    const auto& pool = std::strncmp(argv[2], "ens-", 4) == 0 ? ensemble_workload().pool : workload().pool;
     const bool known = with_variant(argv[2], [&](auto f) {
       WEFT_BENCH_START_COUNTING();
-      count_loop<keep::buffer>(pool, f, calls);
+      count_loop<keep::buffer>(workload().pool, f, calls);
       WEFT_BENCH_STOP_COUNTING();
     });
     return known ? 0 : usage();
@@ -302,13 +214,11 @@ int run(int argc, char** argv) {
     return 1;
   }
   if (verify_only) {
-    for (const char* v : variants)
-      std::printf("alloc %s %s = %.3f per call\n", workload_of(v), short_name(v), allocations_per_call(v));
+    for (const char* v : variants) std::printf("alloc W1dyn-ws %s = %.3f per call\n", v, allocations_per_call(v));
     return 0;
   }
   for (const char* v : variants)
-    benchmark::RegisterBenchmark((std::string(workload_of(v)) + "/" + short_name(v)).c_str(),
-                                 [v](benchmark::State& s) { timed(s, v); });
+    benchmark::RegisterBenchmark((std::string("W1dyn-ws/") + v).c_str(), [v](benchmark::State& s) { timed(s, v); });
   round_reporter rep;
   if (!run_interleaved(argc, argv, rep)) return usage();
   print_figures(rep);

@@ -6,8 +6,6 @@
 #      first, every malloc counted; target 0).
 #   2. callgrind in the -march=x86-64-v3 build ($grind_build), counting only the calls
 #      (--instr-atstart=no): `instr W1dyn-ws weft/hand = X` (target <= 1.03).
-#   W3dyn-ws (an ensemble(mean) of three W1dyn-ws pipelines with a workspace, against the same by
-#   hand into buffers) is reported beside them: time, instructions and allocations per call.
 # Sourced by scripts/bench, which defines banner, $build, $grind_build, $cxx, $quick and $results, and
 # the callgrind helpers of scripts/bench.d/lib.sh.
 
@@ -28,11 +26,6 @@ for v in weft hand; do  # the calls only (lib.sh)
   echo "instr W1dyn-ws $v = ${ws_per_call[$v]} per call" | tee -a "$results"
 done
 report_instr_ratio "instr W1dyn-ws weft/hand" "${ws_per_call[weft]}" "${ws_per_call[hand]}"
-for v in ens-weft ens-hand; do  # W3dyn-ws: the ensemble of three, each branch and the mean into buffers
-  ws_per_call[$v]=$(grind_per_call calls 1000 3000 "$grind_build/bench/weft_bench_workspace" --instr "$v")
-  echo "instr W3dyn-ws ${v#ens-} = ${ws_per_call[$v]} per call" | tee -a "$results"
-done
-report_instr_ratio "instr W3dyn-ws weft/hand" "${ws_per_call[ens-weft]}" "${ws_per_call[ens-hand]}"
 unset ws_per_call
 
 summary_workspace() {
@@ -44,11 +37,5 @@ summary_workspace() {
   [[ -n $r ]] && printf '%-32s %6s  (reported: no workspace, each stage allocates)\n' "ratio W1dyn-ws plain/weft" "$r"
   r=$(figure "alloc W1dyn-ws plain")
   [[ -n $r ]] && printf '%-32s %6s  (reported)\n' "alloc W1dyn-ws plain per call" "$r"
-  r=$(median3 "W3dyn-ws weft/hand")
-  [[ -n $r ]] && printf '%-32s %6s  (reported: ensemble of three, mean into a buffer)\n' "ratio W3dyn-ws weft/hand" "$r"
-  r=$(figure "instr W3dyn-ws weft/hand exact")
-  [[ -n $r ]] && printf '%-32s %6s  (reported)\n' "instr W3dyn-ws weft/hand" "$r"
-  r=$(figure "alloc W3dyn-ws weft")
-  [[ -n $r ]] && printf '%-32s %6s  (reported)\n' "alloc W3dyn-ws weft per call" "$r"
   return 0
 }
