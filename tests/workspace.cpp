@@ -2,7 +2,9 @@
 // (to the last bit) and allocates nothing after its first call; other extents re-size the buffers;
 // nested sequences; stages without the into protocol (they allocate, and still answer right); the
 // adapters written in place; checks and errors as the plain call's, losing nothing; two workspaces
-// on two threads. tests/support/alloc_counter.hpp counts operator new (this test is its own
+// on two threads; the combinators in a sequence (fan_out + concat, ensemble, fallback, route, when,
+// retry, named, shaped), each with its workspace: the plain call's answers and errors, no
+// allocation after each branch's first call. tests/support/alloc_counter.hpp counts operator new (this test is its own
 // executable); Eigen's own heap (malloc, not operator new) is counted through EIGEN_RUNTIME_NO_MALLOC,
 // whose failed eigen_assert this file counts instead of aborting (as tests/zero_alloc.cpp does).
 #include <atomic>
@@ -16,9 +18,18 @@ inline std::atomic<long> eigen_heap_allocations{0};
   } while (false)
 
 #include <weft/adapters.hpp>
+#include <weft/conditions.hpp>
 #include <weft/eigen.hpp>
+#include <weft/ensemble.hpp>
+#include <weft/fallback.hpp>
+#include <weft/fan_out.hpp>
 #include <weft/model.hpp>
+#include <weft/reducers.hpp>
+#include <weft/retry.hpp>
+#include <weft/route.hpp>
 #include <weft/sequence.hpp>
+#include <weft/shaped.hpp>
+#include <weft/when.hpp>
 #include <weft/workspace.hpp>
 #include <weft/xtensor.hpp>
 
@@ -296,4 +307,187 @@ TEST_CASE("two workspaces on two threads share one pipeline") {
   b.join();
   CHECK(wrong[0] == 0);
   CHECK(wrong[1] == 0);
+}
+
+namespace {
+
+/// 2x over any length, writing into a buffer; throws weft::shape_error when an element's magnitude
+/// exceeds `limit` (an error inside a branch).
+struct picky_into {
+  using input_type = Vec;
+  using output_type = Vec;
+  float limit = 50.0f;
+  void check(const input_type& x) const {
+    if (x.size() > 0 && x.cwiseAbs().maxCoeff() > limit) throw weft::shape_error("|x| <= limit", "|x| > limit");
+  }
+  output_type operator()(const input_type& x) const {
+    check(x);
+    return 2.0f * x;
+  }
+  void call_into(const input_type& x, output_type& y) const {
+    check(x);
+    y = 2.0f * x;
+  }
+};
+
+/// Two expert probabilities from the sign of x(0) (a route's gate), writing into a buffer.
+struct sign_gate {
+  using input_type = Vec;
+  using output_type = Vec;
+  output_type operator()(const input_type& x) const {
+    output_type g;
+    call_into(x, g);
+    return g;
+  }
+  void call_into(const input_type& x, output_type& g) const {
+    g.resize(2);
+    g(0) = x(0) > 0.0f ? 0.8f : 0.2f;
+    g(1) = 1.0f - g(0);
+  }
+};
+
+/// Twenty inputs of length n (1000 times one of them makes picky_into throw after linear_into(8, 6, 1),
+/// whose first output element is then negative).
+std::vector<Vec> inputs_of(Eigen::Index n) {
+  std::vector<Vec> xs;
+  for (int k = 0; k < 20; ++k) xs.push_back(input(n, k));
+  return xs;
+}
+
+/// p with a workspace answers as p(x), to the last bit, on every input; after one pass (each
+/// branch's first call sizes its buffers) a pass allocates nothing. A call on `bad` throws the plain
+/// call's error (same type and text) and the workspace serves on.
+template <class P>
+void check_combinator_workspace(const P& p, const std::vector<Vec>& xs, const Vec& bad) {
+  using out_type = typename P::output_type;
+  weft::workspace ws(p);
+  out_type out;
+  for (const auto& x : xs) {
+    p(x, out, ws);
+    CHECK(same_bits(out, p(x)));
+  }
+  CHECK(heap_allocations(1, [&] {
+          for (const auto& x : xs) p(x, out, ws);
+        }) == 0);
+  for (const auto& x : xs) CHECK(same_bits(p(x, ws), p(x)));
+  const std::string plain = message_of([&] { (void)p(bad); });
+  CHECK(plain != "(no exception)");
+  CHECK(message_of([&] { p(bad, out, ws); }) == plain);
+  CHECK_THROWS_AS(p(bad, out, ws), weft::error);
+  for (const auto& x : xs) {
+    p(x, out, ws);
+    CHECK(same_bits(out, p(x)));
+  }
+  CHECK(heap_allocations(1, [&] { p(xs[3], out, ws); }) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("fan_out and concat in a sequence write into their buffers") {
+  const auto p = linear_into(8, 6, 1) | weft::fan_out(relu_into{}, linear_into(6, 3, 2), picky_into{}) | weft::concat |
+                 linear_into(15, 4, 3) | weft::softmax;
+  const auto xs = inputs_of(8);
+  check_combinator_workspace(p, xs, 1000.0f * xs[1]);
+  const std::string plain = message_of([&] { (void)p(1000.0f * xs[1]); });
+  CHECK(plain.find("sequence[1] > fan_out[2]") != std::string::npos);
+
+  // a fan_out first: its branches receive the sequence's argument, each bridged on its own
+  const auto q = weft::fan_out(linear_into(8, 3, 4), weft::sequence(relu_into{}, picky_into{})) | weft::concat;
+  check_combinator_workspace(q, xs, 1000.0f * xs[1]);
+  weft::workspace ws(q);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(std::get<1>(ws.inner<0>().state()))>,
+                               weft::workspace<weft::sequence<relu_into, picky_into>>>);
+}
+
+TEST_CASE("ensemble in a sequence: branches and the reducer write into buffers") {
+  const auto xs = inputs_of(8);
+  const Vec bad = 1000.0f * xs[1];
+  auto with = [&](const auto& reducer) {
+    const auto p = linear_into(8, 6, 1) |
+                   weft::ensemble(reducer, linear_into(6, 4, 2), linear_into(6, 4, 3),
+                                  weft::sequence(picky_into{}, linear_into(6, 4, 5))) |
+                   weft::softmax;
+    check_combinator_workspace(p, xs, bad);
+  };
+  SUBCASE("mean") { with(weft::mean); }
+  SUBCASE("weighted") { with(weft::weighted(0.5, 0.3, 0.2)); }
+  SUBCASE("vote") { with(weft::vote); }
+  SUBCASE("max") { with(weft::max); }
+  SUBCASE("median") { with(weft::median); }
+  SUBCASE("a reducer of one's own: its answer moved in (it allocates), the answer right") {
+    const auto p = linear_into(8, 6, 1) |
+                   weft::ensemble([](const Vec& a, const Vec& b) -> Vec { return a - b; }, linear_into(6, 4, 2),
+                                  relu_into{} | linear_into(6, 4, 3));
+    weft::workspace ws(p);
+    Vec out;
+    for (const auto& x : xs) {
+      p(x, out, ws);
+      CHECK(same_bits(out, p(x)));
+    }
+    CHECK(heap_allocations(1, [&] { p(xs[0], out, ws); }) == 1);  // the reducer's answer only
+  }
+}
+
+TEST_CASE("fallback in a sequence: the answering branch writes into the buffer") {
+  const auto xs = inputs_of(8);
+  // the primary throws on large activations; both throw on the bad input (a fallback_error)
+  const auto p = linear_into(8, 6, 1) |
+                 weft::fallback(weft::sequence(picky_into{}, linear_into(6, 3, 2)),
+                                weft::sequence(picky_into{}, linear_into(6, 3, 5))) |
+                 weft::softmax;
+  check_combinator_workspace(p, xs, 1000.0f * xs[1]);
+  CHECK(message_of([&] { (void)p(1000.0f * xs[1]); }).find("fallback_error") != std::string::npos);
+
+  // the primary fails on some inputs: the secondary answers, as in p(x)
+  const auto q = linear_into(8, 6, 1) |
+                 weft::fallback(weft::sequence(picky_into{1.0f}, linear_into(6, 3, 2)), linear_into(6, 3, 5)).when(
+                     weft::non_finite);
+  weft::workspace ws(q);
+  Vec out;
+  int secondary = 0;
+  for (const auto& x : xs) {
+    q(x, out, ws);
+    CHECK(same_bits(out, q(x)));
+    secondary += weft::answered(q.stored<1>(), q.stored<0>()(x)).branch == 1 ? 1 : 0;
+  }
+  CHECK(secondary > 0);
+  CHECK(secondary < int(xs.size()));
+  for (const auto& x : xs) {
+    if (weft::answered(q.stored<1>(), q.stored<0>()(x)).branch == 0) {
+      CHECK(heap_allocations(1, [&] { q(x, out, ws); }) == 0);
+    }
+  }
+}
+
+TEST_CASE("route (top 1) and when in a sequence: the chosen branch writes into the buffer") {
+  const auto xs = inputs_of(8);
+  const Vec bad = 1000.0f * xs[1];
+  SUBCASE("route") {
+    const auto p = linear_into(8, 6, 1) |
+                   weft::route(weft::top1, sign_gate{}, linear_into(6, 3, 2),
+                               weft::sequence(picky_into{}, linear_into(6, 3, 5))) |
+                   weft::softmax;
+    check_combinator_workspace(p, xs, bad);
+  }
+  SUBCASE("when") {
+    const auto p = linear_into(8, 6, 1) |
+                   weft::when([](const Vec& x) { return x(0) > 0.0f; }, linear_into(6, 3, 2),
+                              weft::sequence(picky_into{}, linear_into(6, 3, 5))) |
+                   weft::softmax;
+    check_combinator_workspace(p, xs, bad);
+  }
+}
+
+TEST_CASE("retry, named and shaped are seen through: their inner model writes into the buffer") {
+  const auto xs = inputs_of(8);
+  const auto p = linear_into(8, 6, 1) | weft::retry(weft::sequence(picky_into{}, relu_into{}), weft::attempts(2)) |
+                 weft::named("head", linear_into(6, 3, 2)) |
+                 weft::shaped(relu_into{}, weft::shape{3}, weft::shape{3}) | weft::softmax;
+  check_combinator_workspace(p, xs, 1000.0f * xs[1]);
+  const auto q = relu_into{} | weft::shaped(relu_into{}, weft::shape{5}, weft::shape{5});
+  weft::workspace ws(q);
+  Vec out;
+  const std::string plain = message_of([&] { (void)q(xs[0]); });
+  CHECK(plain.find("expected f32[5], got f32[8]") != std::string::npos);
+  CHECK(message_of([&] { q(xs[0], out, ws); }) == plain);
 }

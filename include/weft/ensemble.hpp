@@ -56,6 +56,7 @@
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
 #include "detail/stages.hpp"
+#include "detail/workspace_stage.hpp"
 #include "errors.hpp"
 #include "execution.hpp"
 #include "model.hpp"
@@ -290,6 +291,27 @@ class ensemble_base {
     }
   }
 
+  /// What a workspace keeps for this ensemble (weft/workspace.hpp): each branch's output and its
+  /// workspace.
+  struct workspace_state {
+    std::tuple<detail::owned_t<output_t<Branches>>...> values;
+    detail::branch_workspaces<Branches...> inner;
+  };
+
+  /// operator()(x) with a workspace ws (weft/workspace.hpp): each branch's output written into its
+  /// buffer in ws, the reducer's answer into out (any extents on entry; a built-in reducer writes
+  /// into it, another one's answer is moved in). Answers and errors are operator()'s; after a throw
+  /// out's elements are unspecified.
+  template <class W>
+  WEFT_INLINE void call_with_workspace(const input_type& x, output_type& out, W& ws) const {
+    if constexpr (judgement::ok) {
+      detail::check_branch_entries<Branches...>(*this, x);
+      run_into(x, out, ws.state(), std::index_sequence_for<Branches...>{});
+    } else {
+      std::abort();  // unreachable, as above
+    }
+  }
+
   /// Branch I as stored (a std::reference_wrapper when given as std::ref).
   template <std::size_t I> constexpr auto& stored() & noexcept { return detail::box_get<I>(boxes_); }
   template <std::size_t I> constexpr const auto& stored() const& noexcept { return detail::box_get<I>(boxes_); }
@@ -342,6 +364,33 @@ class ensemble_base {
     const detail::ensemble_values<std::index_sequence<I...>, detail::bridge<const detail::owned_t<output_t<Branches>>, output_type>...> args{
         {detail::bridge<const detail::owned_t<output_t<Branches>>, output_type>(detail::value_get<I>(values))}...};
     return detail::unwrap(reducer_)(detail::value_get<I>(args).get()...);
+  }
+
+  template <std::size_t... I>
+  WEFT_INLINE void run_into(const input_type& x, output_type& out, workspace_state& ws, std::index_sequence<I...>) const {
+    if constexpr (!is_parallel<Policy>::value) {
+      (detail::invoke_stage_into(detail::box_get<I>(boxes_), x, std::get<I>(ws.values), std::get<I>(ws.inner),
+                                 combinator_name, I),
+       ...);
+    } else {
+      auto branch = [&](std::size_t i) {
+        ((i == I ? detail::invoke_stage_into(detail::box_get<I>(boxes_), x, std::get<I>(ws.values), std::get<I>(ws.inner),
+                                             combinator_name, I)
+                 : void()),
+         ...);
+      };
+      run_branches<size>(policy_, branch);
+    }
+    const detail::ensemble_values<std::index_sequence<I...>, const detail::owned_t<output_t<Branches>>&...> values{
+        {std::get<I>(ws.values)}...};
+    (check_output_extents<I>(values), ...);
+    const detail::ensemble_values<std::index_sequence<I...>, detail::bridge<const detail::owned_t<output_t<Branches>>, output_type>...> args{
+        {detail::bridge<const detail::owned_t<output_t<Branches>>, output_type>(detail::value_get<I>(values))}...};
+    const auto& reducer = detail::unwrap(reducer_);
+    if constexpr (requires { reducer.reduce_into(out, detail::value_get<I>(args).get()...); })
+      reducer.reduce_into(out, detail::value_get<I>(args).get()...);
+    else
+      out = reducer(detail::value_get<I>(args).get()...);
   }
 
   [[no_unique_address]] Policy policy_{};

@@ -74,6 +74,7 @@
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
 #include "detail/stages.hpp"
+#include "detail/workspace_stage.hpp"
 #include "errors.hpp"
 #include "model.hpp"
 #include "sequence.hpp"
@@ -423,6 +424,20 @@ class fallback {
     }
   }
 
+  /// What a workspace keeps for this fallback (weft/workspace.hpp): each branch's workspace.
+  using workspace_state = detail::branch_workspaces<Branches...>;
+
+  /// operator()(x) with a workspace ws (weft/workspace.hpp): the answering branch writes into out
+  /// (any extents on entry) with its own workspace (a branch whose output is an optional or another
+  /// type has its answer moved or copied in). Answers and errors are operator()'s; a branch that
+  /// fails may have written into out before the next one answers; after a throw out's elements are
+  /// unspecified.
+  template <class W>
+  WEFT_INLINE void call_with_workspace(const input_type& x, output_type& out, W& ws) const {
+    detail::fallback_state st;
+    run_into(x, out, st, ws.state());
+  }
+
   /// Branch I as stored (a std::reference_wrapper when given as std::ref).
   template <std::size_t I> constexpr auto& stored() & noexcept { return detail::box_get<I>(boxes_); }
   template <std::size_t I> constexpr const auto& stored() const& noexcept { return detail::box_get<I>(boxes_); }
@@ -504,6 +519,73 @@ class fallback {
   WEFT_INLINE output_type next(const input_type& x, detail::fallback_state& st, const Ctx& ctx,
                                const C&... conds) const {
     if constexpr (I + 1 < n) return attempt<I + 1>(x, st, ctx, conds...);
+    else detail::throw_fallback_error(st);
+  }
+
+  // run, attempt, produce and next with the answer written into out and each branch's workspace.
+  template <class... C>
+  WEFT_INLINE void run_into(const input_type& x, output_type& out, detail::fallback_state& st, workspace_state& ws,
+                            const C&... conds) const {
+    if constexpr (judgement::ok) {
+      detail::check_branch_entries<Branches...>(*this, x);
+      attempt_into<0>(x, out, st, ws, conds...);
+    } else {
+      std::abort();  // unreachable, as above
+    }
+  }
+
+  template <std::size_t I, class... C>
+  WEFT_INLINE void attempt_into(const input_type& x, output_type& out, detail::fallback_state& st, workspace_state& ws,
+                                const C&... conds) const {
+    produce_into<I>(x, out, st, ws, conds...);
+    if constexpr (sizeof...(C) > 0 && replaceable) {
+      if (st.branch == I) {
+        if (const std::size_t k = detail::first_rejecting(out, conds...); k < sizeof...(C)) {
+          detail::record_rejected(st, I, given_name<I>(), k, detail::condition_label_at(k, conds...));
+          next_into<I>(x, out, st, ws, conds...);
+        }
+      }
+    }
+  }
+
+  template <std::size_t I, class... C>
+  WEFT_INLINE void produce_into(const input_type& x, output_type& out, detail::fallback_state& st, workspace_state& ws,
+                                const C&... conds) const {
+    using branch_out = detail::owned_t<output_t<detail::nth_t<I, Branches...>>>;
+    [[maybe_unused]] bool threw = false;
+    try {
+      if constexpr (detail::is_optional<branch_out>::value) {
+        auto y = detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I);
+        if (y) {
+          st.branch = I;
+          if constexpr (std::is_same_v<typename branch_out::value_type, output_type>) out = std::move(*y);
+          else out = detail::fallback_to_result<output_type>(*y);
+          return;
+        }
+      } else if constexpr (std::is_same_v<branch_out, output_type>) {
+        st.branch = I;
+        detail::invoke_stage_into(detail::box_get<I>(boxes_), x, out, std::get<I>(ws), combinator_name, I);
+        return;
+      } else {
+        st.branch = I;
+        out = detail::fallback_to_result<output_type>(
+            detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I));
+        return;
+      }
+    } catch (const std::exception&) {
+      detail::record_threw(st, I, given_name<I>());
+      threw = true;
+    }
+    if constexpr (detail::is_optional<branch_out>::value) {
+      if (!threw) detail::record_declined(st, I, given_name<I>());
+    }
+    next_into<I>(x, out, st, ws, conds...);
+  }
+
+  template <std::size_t I, class... C>
+  WEFT_INLINE void next_into(const input_type& x, output_type& out, detail::fallback_state& st, workspace_state& ws,
+                             const C&... conds) const {
+    if constexpr (I + 1 < n) attempt_into<I + 1>(x, out, st, ws, conds...);
     else detail::throw_fallback_error(st);
   }
 
@@ -602,6 +684,16 @@ class fallback_when {
   template <std::size_t I> constexpr const auto& stored() const& noexcept { return fallback_.template stored<I>(); }
   template <std::size_t I> constexpr auto&& stored() && noexcept { return std::move(fallback_).template stored<I>(); }
 
+  /// What a workspace keeps (weft/workspace.hpp): the fallback's.
+  using workspace_state = typename Fallback::workspace_state;
+
+  /// operator()(x) with a workspace ws: see fallback::call_with_workspace.
+  template <class W>
+  WEFT_INLINE void call_with_workspace(const input_type& x, output_type& out, W& ws) const {
+    detail::fallback_state st;
+    run_into(x, out, st, ws.state(), std::index_sequence_for<Conditions...>{});
+  }
+
   /// Condition K (0 is the first .when).
   template <std::size_t K> constexpr auto& condition() noexcept { return detail::box_get<K>(conditions_); }
   template <std::size_t K> constexpr const auto& condition() const noexcept { return detail::box_get<K>(conditions_); }
@@ -626,6 +718,12 @@ class fallback_when {
   WEFT_INLINE output_type run(const input_type& x, detail::fallback_state& st, const Ctx& ctx,
                               std::index_sequence<K...>) const {
     return fallback_.run(x, st, ctx, detail::box_get<K>(conditions_)...);
+  }
+
+  template <std::size_t... K>
+  WEFT_INLINE void run_into(const input_type& x, output_type& out, detail::fallback_state& st, workspace_state& ws,
+                            std::index_sequence<K...>) const {
+    fallback_.run_into(x, out, st, ws, detail::box_get<K>(conditions_)...);
   }
 
   [[no_unique_address]] Fallback fallback_;

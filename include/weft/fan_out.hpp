@@ -47,6 +47,7 @@
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
 #include "detail/stages.hpp"
+#include "detail/workspace_stage.hpp"
 #include "execution.hpp"
 #include "model.hpp"
 #include "sequence.hpp"
@@ -146,6 +147,29 @@ class fan_out_base {
     else std::abort();  // unreachable, as above
   }
 
+  /// What a workspace keeps for this fan_out (weft/workspace.hpp): each branch's workspace.
+  using workspace_state = branch_workspaces<Branches...>;
+
+  /// operator()(x) with a workspace ws (weft/workspace.hpp): each branch's answer written into its
+  /// element of out (any extents on entry), with its own workspace. Answers and errors are
+  /// operator()'s; after a throw out's elements are unspecified.
+  template <class W>
+  WEFT_INLINE void call_with_workspace(const input_type& x, output_type& out, W& ws) const {
+    if constexpr (judgement::ok) {
+      check_branch_entries<Branches...>(*this, x);
+      branches_into(x, out, ws.state(), std::index_sequence_for<Branches...>{});
+    } else {
+      std::abort();  // unreachable, as above
+    }
+  }
+
+  /// run_direct(x) with a workspace, as call_with_workspace (a sequence's stage before it calls it).
+  template <class X, class W>
+  WEFT_INLINE void call_with_workspace_direct(const X& x, output_type& out, W& ws) const {
+    if constexpr (judgement::ok) branches_into(x, out, ws.state(), std::index_sequence_for<Branches...>{});
+    else std::abort();  // unreachable, as above
+  }
+
   /// Branch I as stored (a std::reference_wrapper when given as std::ref).
   template <std::size_t I> constexpr auto& stored() & noexcept { return box_get<I>(boxes_); }
   template <std::size_t I> constexpr const auto& stored() const& noexcept { return box_get<I>(boxes_); }
@@ -166,6 +190,20 @@ class fan_out_base {
       };
       run_branches<size>(policy_, branch);
       return output_type{std::move(*std::get<I>(results))...};
+    }
+  }
+
+  template <class X, std::size_t... I>
+  WEFT_INLINE void branches_into(const X& x, output_type& out, workspace_state& ws, std::index_sequence<I...>) const {
+    if constexpr (!is_parallel<Policy>::value) {
+      (invoke_stage_into(box_get<I>(boxes_), x, std::get<I>(out), std::get<I>(ws), combinator_name, I), ...);
+    } else {
+      auto branch = [&](std::size_t i) {
+        ((i == I ? invoke_stage_into(box_get<I>(boxes_), x, std::get<I>(out), std::get<I>(ws), combinator_name, I)
+                 : void()),
+         ...);
+      };
+      run_branches<size>(policy_, branch);
     }
   }
 

@@ -125,6 +125,12 @@ WEFT_INLINE O make_like(const O& o) {
   return tr::make(tr::extents_of(o));
 }
 
+/// out given o's extents: unchanged when it has them (no allocation), else a new O like o.
+template <class O>
+WEFT_INLINE void fit_like(O& out, const O& o) {
+  if (!same_extents(out, o)) out = make_like(o);
+}
+
 template <class S>
 WEFT_INLINE bool is_nan(const S& v) noexcept {
   if constexpr (std::is_floating_point_v<S>) return std::isnan(v);
@@ -405,15 +411,23 @@ struct mean_t {
   template <class O, class... Os>
     requires detail::reducible<O, Os...>
   WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    O out;
+    reduce_into(out, o0, os...);
+    return out;
+  }
+  /// The same answer written into out (any extents on entry; re-sized only when they differ from
+  /// o0's): what a workspace uses (weft/workspace.hpp). Throws as operator() does, before writing.
+  template <class O, class... Os>
+    requires detail::reducible<O, Os...>
+  WEFT_INLINE void reduce_into(O& out, const O& o0, const Os&... os) const {
     namespace r = detail::reduction;
     using S = scalar_t<O>;
     constexpr std::size_t n = 1 + sizeof...(Os);
     r::require_same_extents(o0, os...);
-    O out = r::make_like(o0);
+    r::fit_like(out, o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
     r::mean_into(d, p.data(), std::integral_constant<std::size_t, n>{}, r::element_count(o0));
-    return out;
   }
 };
 
@@ -442,14 +456,22 @@ class weighted_t {
   template <class O, class... Os>
     requires(detail::reducible<O, Os...> && 1 + sizeof...(Os) == K)
   WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    O out;
+    reduce_into(out, o0, os...);
+    return out;
+  }
+  /// The same answer written into out (any extents on entry; re-sized only when they differ from
+  /// o0's): what a workspace uses (weft/workspace.hpp). Throws as operator() does, before writing.
+  template <class O, class... Os>
+    requires(detail::reducible<O, Os...> && 1 + sizeof...(Os) == K)
+  WEFT_INLINE void reduce_into(O& out, const O& o0, const Os&... os) const {
     namespace r = detail::reduction;
     using S = scalar_t<O>;
     r::require_same_extents(o0, os...);
-    O out = r::make_like(o0);
+    r::fit_like(out, o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
     r::weighted_into(o0, d, weights_.data(), sum_, p.data(), std::integral_constant<std::size_t, K>{}, r::element_count(o0));
-    return out;
   }
 
  private:
@@ -478,11 +500,20 @@ struct vote_t {
   template <class O, class... Os>
     requires(detail::reducible<O, Os...> && std::is_floating_point_v<scalar_t<O>>)
   WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    O out;
+    reduce_into(out, o0, os...);
+    return out;
+  }
+  /// The same answer written into out (any extents on entry; re-sized only when they differ from
+  /// o0's): what a workspace uses (weft/workspace.hpp). Throws as operator() does, before writing.
+  template <class O, class... Os>
+    requires(detail::reducible<O, Os...> && std::is_floating_point_v<scalar_t<O>>)
+  WEFT_INLINE void reduce_into(O& out, const O& o0, const Os&... os) const {
     namespace r = detail::reduction;
     using S = scalar_t<O>;
     constexpr std::size_t n = 1 + sizeof...(Os);
     r::require_same_extents(o0, os...);
-    O out = r::make_like(o0);
+    r::fit_like(out, o0);
     S* d = tensor_traits<O>::data(out);
     const std::ptrdiff_t count = r::element_count(o0);
     std::fill(d, d + count, S(0));
@@ -491,7 +522,6 @@ struct vote_t {
     count_vote(o0);
     (count_vote(os), ...);
     r::vote_shares(d, count, std::integral_constant<std::size_t, n>{}, nan);
-    return out;
   }
 };
 
@@ -510,15 +540,23 @@ struct max_t {
   template <class O, class... Os>
     requires detail::reducible<O, Os...>
   WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    O out;
+    reduce_into(out, o0, os...);
+    return out;
+  }
+  /// The same answer written into out (any extents on entry; re-sized only when they differ from
+  /// o0's): what a workspace uses (weft/workspace.hpp). Throws as operator() does, before writing.
+  template <class O, class... Os>
+    requires detail::reducible<O, Os...>
+  WEFT_INLINE void reduce_into(O& out, const O& o0, const Os&... os) const {
     namespace r = detail::reduction;
     using S = scalar_t<O>;
     constexpr std::size_t n = 1 + sizeof...(Os);
     r::require_same_extents(o0, os...);
-    O out = r::make_like(o0);
+    r::fit_like(out, o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
     r::max_into(d, p.data(), std::integral_constant<std::size_t, n>{}, r::element_count(o0));
-    return out;
   }
 };
 
@@ -536,16 +574,24 @@ struct median_t {
   template <class O, class... Os>
     requires detail::reducible<O, Os...>
   WEFT_INLINE O operator()(const O& o0, const Os&... os) const {
+    O out;
+    reduce_into(out, o0, os...);
+    return out;
+  }
+  /// The same answer written into out (any extents on entry; re-sized only when they differ from
+  /// o0's): what a workspace uses (weft/workspace.hpp). Throws as operator() does, before writing.
+  template <class O, class... Os>
+    requires detail::reducible<O, Os...>
+  WEFT_INLINE void reduce_into(O& out, const O& o0, const Os&... os) const {
     namespace r = detail::reduction;
     using S = scalar_t<O>;
     constexpr std::size_t n = 1 + sizeof...(Os);
     r::require_same_extents(o0, os...);
-    O out = r::make_like(o0);
+    r::fit_like(out, o0);
     const auto p = r::data_of(o0, os...);
     S* d = tensor_traits<O>::data(out);
     std::array<S, n> v;
     r::median_into(d, p.data(), std::integral_constant<std::size_t, n>{}, r::element_count(o0), v.data());
-    return out;
   }
 };
 

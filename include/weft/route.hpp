@@ -69,6 +69,7 @@
 #include "detail/config.hpp"
 #include "detail/stage_as.hpp"
 #include "detail/stages.hpp"
+#include "detail/workspace_stage.hpp"
 #include "ensemble.hpp"
 #include "errors.hpp"
 #include "execution.hpp"
@@ -437,6 +438,44 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
     else return box_get<I - 1>(std::move(boxes_));
   }
 
+  /// What a workspace keeps for this route (weft/workspace.hpp): the gate's output, the gate's and
+  /// each expert's workspaces.
+  struct workspace_state {
+    gate_output gate;
+    workspace<unwrap_t<Gate>> gate_inner;
+    branch_workspaces<Experts...> experts;
+  };
+
+  /// operator()(x) with a workspace ws (weft/workspace.hpp): the gate's output kept in ws, and with
+  /// top_k<1> the chosen expert writing its answer into out (any extents on entry) with its own
+  /// workspace; with top_k > 1 the experts' outputs are mixed as operator()(x) does (allocating as it
+  /// does) and the answer moved into out. Answers and errors are operator()'s.
+  template <class W>
+  WEFT_INLINE void call_with_workspace(const input_type& x, output_type& out, W& ws) const {
+    if constexpr (!judgement::ok) {
+      std::abort();  // unreachable: a mis-wired route failed to compile where it was built
+    } else if constexpr (K == 1) {
+      // run's steps (written out: the plain call's code stays as it is), the gate and the expert into ws
+      auto& st = ws.state();
+      check_branch_entries<Experts...>(experts(), x);
+      gate_into(x, st);
+      const gate_output& g = st.gate;
+      const std::string_view gate_name = model_traits<Gate>::given_name(unwrap(gate_));
+      if constexpr (gate_width_v<gate_output> == dyn) {
+        if (tensor_traits<gate_output>::extents_of(g)[0] != std::ptrdiff_t(n)) throw_gate_width(g, n, gate_name);
+      }
+      std::array<std::size_t, K> chosen;
+      std::array<double, K> p;
+      std::array<double, K> weights;
+      choose_experts<K>(g, n, chosen, p, gate_name);
+      expert_weights(p.data(), chosen.data(), weights.data(), std::integral_constant<std::size_t, K>{}, gate_name);
+      expert_into<0>(chosen[0], x, out, st.experts);
+    } else {
+      (void)ws;
+      out = call_in_context(x, no_context{});
+    }
+  }
+
   /// The answer, with the chosen experts and their weights (weft::routed); ctx is handed to each
   /// chosen expert's call.
   template <class Ctx = no_context>
@@ -471,6 +510,31 @@ class route_base<Policy, top_k_t<K>, Gate, Experts...> {
     } catch (const error& e) {
       rethrow_from_gate(e, model_traits<Gate>::given_name(m));
     }
+  }
+
+  // run_gate with the gate's output in st.gate (written into it when the gate can).
+  template <class State>
+  WEFT_INLINE void gate_into(const input_type& x, State& st) const {
+    if constexpr (std::is_same_v<owned_t<output_t<Gate>>, gate_output> && writes_answer_into<unwrap_t<Gate>>()) {
+      const auto& m = unwrap(gate_);
+      try {
+        check_entry(m, x);
+        run_into(m, x, st.gate, st.gate_inner);
+      } catch (const error& e) {
+        rethrow_from_gate(e, model_traits<Gate>::given_name(m));
+      }
+    } else {
+      st.gate = run_gate(x);
+    }
+  }
+
+  // call_expert with the answer in out and expert i's workspace.
+  template <std::size_t I, class Workspaces>
+  WEFT_INLINE void expert_into(std::size_t i, const input_type& x, output_type& out, Workspaces& ws) const {
+    if constexpr (I + 1 < n) {
+      if (i != I) return expert_into<I + 1>(i, x, out, ws);
+    }
+    invoke_stage_as_into(box_get<I>(boxes_), x, out, std::get<I>(ws), combinator_name, I);
   }
 
   // Expert i's output as an output_type (returned in place: one prvalue down the chain).

@@ -45,6 +45,7 @@
 #include "detail/config.hpp"
 #include "detail/stage_as.hpp"
 #include "detail/stages.hpp"
+#include "detail/workspace_stage.hpp"
 #include "ensemble.hpp"
 #include "model.hpp"
 #include "strict.hpp"
@@ -166,6 +167,26 @@ class when {
     requires(detail::any_output_declared<Then, Else>)
   {
     return *detail::merged_branch_output<Then, Else>(*this);
+  }
+
+  /// What a workspace keeps for this when (weft/workspace.hpp): each branch's workspace.
+  using workspace_state = detail::branch_workspaces<Then, Else>;
+
+  /// operator()(x) with a workspace ws (weft/workspace.hpp): the chosen branch writes its answer
+  /// into out (any extents on entry) with its own workspace (else_model's answer of another type is
+  /// copied in). Answers and errors are operator()'s; after a throw out's elements are unspecified.
+  template <class W>
+  WEFT_INLINE void call_with_workspace(const input_type& x, output_type& out, W& ws) const {
+    if constexpr (judgement::ok) {
+      detail::check_branch_entries<Then, Else>(*this, x);
+      auto& inner = ws.state();
+      if (detail::unwrap(predicate_)(x))
+        detail::invoke_stage_as_into(detail::box_get<0>(boxes_), x, out, std::get<0>(inner), combinator_name, 0);
+      else
+        detail::invoke_stage_as_into(detail::box_get<1>(boxes_), x, out, std::get<1>(inner), combinator_name, 1);
+    } else {
+      std::abort();  // unreachable, as above
+    }
   }
 
   /// Branch I as stored: 0 then_model, 1 else_model (a std::reference_wrapper when given as std::ref).

@@ -5,15 +5,23 @@
 // Contract:
 //   weft::workspace<P> (or `weft::workspace ws(p);`) holds, for a sequence P, one value of every
 //   stage's output type (the last one too, for the call that returns a reference) and, for a stage
-//   that is itself a sequence, that sequence's workspace. For any other model it holds nothing.
-//   It starts empty (no allocation) and keeps whatever extents the last call gave it.
+//   that is itself a sequence, that sequence's workspace; for a stage that is a combinator with a
+//   workspace (fan_out, ensemble, fallback, route, when) or a wrapper seen through (named, shaped,
+//   retry), that stage's workspace (ws.inner<I>(); detail/workspace_stage.hpp). For any other model
+//   it holds nothing. One type per pipeline type; it starts empty (no allocation) and keeps whatever
+//   extents the last call gave it.
 //     p(x, out, ws)  runs p on x as p(x) does, every intermediate written into ws and the answer
 //                    into the caller's out (any extents on entry; out must not be x);
 //     p(x, ws)       the same, the answer kept in ws: returns a reference to it, valid until ws's
 //                    next call or its end.
 //   Each stage writes into its buffer when it can (weft::into_model: the model's call_into; the
-//   adapters softmax and normalize of a rank-1 tensor, cast, check_finite, identity; a nested
-//   sequence with its own workspace); any other stage is called as in p(x) and its returned value
+//   adapters softmax and normalize of a rank-1 tensor, cast, check_finite, identity, concat of
+//   rank-1 parts; a nested sequence with its own workspace; a combinator with its workspace:
+//   fan_out's branches into the elements of its tuple, ensemble's branches into buffers in ws and a
+//   built-in reducer (mean, weighted, vote, max, median) into the answer, the branch that answers
+//   a fallback, when or route (top 1; its gate's output kept in ws) into the answer; the inner model
+//   of named, shaped and retry, after the wrapper's own check or around each attempt); any other
+//   stage (and, inside a combinator, any other branch) is called as in p(x) and its returned value
 //   moved into the buffer (that stage allocates what its call allocates: documented in
 //   docs/batches.md). So once a call has set every buffer's extents, a call with the same extents
 //   allocates nothing when every stage writes into its buffer; a call with other extents re-sizes
@@ -25,22 +33,22 @@
 //   before the last stage leaves out as it was.
 //   Thread safety: a workspace belongs to one caller at a time (not thread-safe to share); the
 //   pipeline itself may be shared, each thread with its own workspace.
-//   Other combinators (fan_out, ensemble, fallback, batched) have no workspace of their own: as a
-//   stage of a sequence they run as in p(x) and their answer is moved into the buffer.
+//   Inside a combinator the same holds: its branches' checks, segments and errors are p(x)'s (a
+//   fallback's causes, a retry's attempts), but a combinator that is the last stage may have
+//   written part of out when it throws (a failing fallback branch or a fan_out branch before a
+//   later one throws). batched, any_model, observe, a route with top_k > 1 and a user's own
+//   reducer have no workspace of their own: they run as in p(x) and their answer is moved in.
 //   Cost: weft's layers are forced inline; no allocation, virtual call or copy beyond p(x)'s bridges.
 #ifndef WEFT_WORKSPACE_HPP
 #define WEFT_WORKSPACE_HPP
 
 #include <cstddef>
-#include <string_view>
 #include <tuple>
-#include <type_traits>
 
 #include "detail/combinator.hpp"
 #include "detail/config.hpp"
 #include "detail/into.hpp"
-#include "detail/materialise.hpp"
-#include "detail/shape_checks.hpp"
+#include "detail/workspace_stage.hpp"
 #include "model.hpp"
 #include "sequence.hpp"
 
@@ -55,16 +63,6 @@ namespace weft {
 template <class M>
 concept into_model = model<M> && detail::has_call_into<detail::unwrap_t<M>>;
 
-/// Intermediates of model M kept between calls (nothing for a model that is not a sequence); see
-/// the header comment. Empty on construction; never thread-safe to share.
-template <class M>
-class workspace {
- public:
-  workspace() = default;
-  /// For `weft::workspace ws(p);` (deduces M); keeps nothing of p.
-  explicit workspace(const M&) noexcept {}
-};
-
 template <class... S>
 class workspace<sequence<S...>> {
  public:
@@ -75,7 +73,8 @@ class workspace<sequence<S...>> {
   /// Stage I's output as the last call left it (its buffer).
   template <std::size_t I> auto& value() noexcept { return std::get<I>(values_); }
   template <std::size_t I> const auto& value() const noexcept { return std::get<I>(values_); }
-  /// The workspace of stage I (holds nothing unless stage I is a sequence).
+  /// The workspace of stage I (holds nothing unless stage I is a sequence, a combinator with a
+  /// workspace, or a wrapper seen through).
   template <std::size_t I> auto& inner() noexcept { return std::get<I>(inner_); }
 
  private:
@@ -87,32 +86,6 @@ template <class M>
 workspace(const M&) -> workspace<M>;
 
 namespace detail {
-
-template <class T> inline constexpr bool is_workspace_sequence = false;
-template <class... S> inline constexpr bool is_workspace_sequence<sequence<S...>> = true;
-
-/// Stage `stored` called on x with its answer in out (see the header comment): through the bridge
-/// to its input_type and its entry check, then its into-call, a nested sequence's workspace call, or
-/// its returned value moved into out. A weft::error gains "<combinator>[index]".
-template <class Stored, class X, class Out, class W>
-WEFT_INLINE void invoke_stage_into(const Stored& stored, X& x, Out& out, W& inner, std::string_view combinator,
-                                   std::size_t index) {
-  using M = unwrap_t<Stored>;
-  if constexpr (is_workspace_sequence<M> || (writes_into<M> && !materialised_v<output_t<M>>)) {
-    const auto& m = unwrap(stored);
-    try {
-      const bridge<X, input_t<Stored>> arg(x);
-      check_entry(m, arg.get());
-      if constexpr (is_workspace_sequence<M>) m(arg.get(), out, inner);
-      else write_into(m, arg.get(), out);
-    } catch (const error& e) {
-      rethrow_with_segment(e, combinator, index, model_traits<Stored>::given_name(m));
-    }
-  } else {
-    (void)inner;
-    out = invoke_stage_owned(stored, x, combinator, index);
-  }
-}
 
 template <class... S>
 struct sequence_into<sequence<S...>> {

@@ -5,7 +5,8 @@
 //   - M offers the into protocol: `void call_into(const input_type& x, output_type& out) const`
 //     (weft::into_model, weft/workspace.hpp), or
 //   - M is an adapter stage weft writes in place: softmax and normalize of a rank-1 tensor, cast<T>,
-//     check_finite and identity of a contiguous tensor (the output's layout the input's).
+//     check_finite and identity of a contiguous tensor (the output's layout the input's), concat of
+//     rank-1 parts (a fan_out's answers).
 // write_into(m, x, out) makes that call. `out` may hold any extents on entry (empty on a first call,
 // the previous call's after): the adapters set out's extents first (an allocation only when they
 // change) and then every element, reading nothing of out; the answers are the plain calls' to the
@@ -17,7 +18,9 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "../adapters.hpp"
 #include "../model.hpp"
@@ -135,6 +138,27 @@ struct adapter_into<identity_t, In> {
   static constexpr bool ok = same_flat_order_v<In, out_t>;
   WEFT_INLINE static void apply(const In& x, out_t& out) {
     map_flat_into(x, out, [](const scalar_t<In>& v) { return v; });
+  }
+};
+
+/// concat_parts' copies, into out (re-sized only when its extent changes).
+template <class Out, class In, std::size_t... I>
+WEFT_INLINE void concat_parts_into(const In& parts, Out& out, std::index_sequence<I...>) {
+  using to = tensor_traits<Out>;
+  constexpr std::ptrdiff_t total = to::extents_type::values[0];
+  const std::ptrdiff_t n = total != dyn ? total : (part_size(std::get<I>(parts)) + ...);
+  fit_extents(out, vector_shape(n));
+  auto* dst = to::data(out);
+  ((copy_flat(std::get<I>(parts), dst), dst += part_size(std::get<I>(parts))), ...);
+}
+
+template <class In>
+struct adapter_into<concat_t, In> {
+  using out_t = concat_t::output<In>;
+  static constexpr bool ok = static_rank1_v<out_t>;  // rank-1 parts (not batches)
+  /// concat_t::apply's copies of rank-1 parts, in out.
+  WEFT_INLINE static void apply(const In& parts, out_t& out) {
+    concat_parts_into(parts, out, std::make_index_sequence<std::tuple_size_v<In>>{});
   }
 };
 
