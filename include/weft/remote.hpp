@@ -24,8 +24,8 @@
 //     -1 against dyn: accepted, checked by nobody but the server.
 //   A failure at construction (no answer, an HTTP error, metadata that is not the protocol's JSON, or
 //   a mismatch) throws weft::load_error: file() is "<url>/v2/models/<model>", tensor() the server's
-//   tensor name ("" for the whole model), expected() our spec, actual() the server's, both in weft's
-//   notation ("f32[?,64]"; a datatype weft does not map shows as its protocol name, "BYTES[?]").
+//   tensor name ("" for the whole model), expected() our spec, actual() the server's, both in the
+//   protocol's terms ("FP32[1,64]" against "FP64[-1,64]"; the codec's notation, weft/serve/protocol.hpp).
 //   Nothing half-built escapes.
 //   A call throws weft::remote_error (weft/serve/remote_error.hpp) with the URL, the model, the HTTP
 //   status (0 when there was no answer) and the server's `{"error": ...}` text, when: no answer came
@@ -75,6 +75,7 @@
 #include "detail/shape_checks.hpp"
 #include "errors.hpp"
 #include "model.hpp"
+#include "serve/protocol.hpp"
 #include "serve/remote_error.hpp"
 #include "shape.hpp"
 #include "tensor.hpp"
@@ -96,114 +97,8 @@ struct remote_options {
 namespace detail {
 
 // ---------------------------------------------------------------------------------------------
-// The protocol's datatypes and tensor data (temporary: replaced by weft/serve/protocol.hpp).
-// ---------------------------------------------------------------------------------------------
-
-/// The protocol's datatype of scalar S ("FP32"); empty for a scalar the protocol has no name for.
-template <class S>
-constexpr std::string_view remote_datatype() noexcept {
-  if constexpr (std::is_same_v<S, float>) return "FP32";
-  else if constexpr (std::is_same_v<S, double>) return "FP64";
-  else if constexpr (std::is_same_v<S, bool>) return "BOOL";
-  else if constexpr (std::is_same_v<S, std::int8_t>) return "INT8";
-  else if constexpr (std::is_same_v<S, std::int16_t>) return "INT16";
-  else if constexpr (std::is_same_v<S, std::int32_t>) return "INT32";
-  else if constexpr (std::is_same_v<S, std::int64_t>) return "INT64";
-  else if constexpr (std::is_same_v<S, std::uint8_t>) return "UINT8";
-  else if constexpr (std::is_same_v<S, std::uint16_t>) return "UINT16";
-  else if constexpr (std::is_same_v<S, std::uint32_t>) return "UINT32";
-  else if constexpr (std::is_same_v<S, std::uint64_t>) return "UINT64";
-  else return "";
-}
-
-/// weft's short scalar name of a protocol datatype ("FP32" -> "f32"); the datatype itself otherwise.
-inline std::string remote_scalar_name(std::string_view datatype) {
-  static constexpr std::pair<std::string_view, std::string_view> names[] = {
-      {"FP32", "f32"}, {"FP64", "f64"}, {"FP16", "f16"}, {"BF16", "bf16"}, {"BOOL", "b8"},
-      {"INT8", "i8"}, {"INT16", "i16"}, {"INT32", "i32"}, {"INT64", "i64"}, {"UINT8", "u8"},
-      {"UINT16", "u16"}, {"UINT32", "u32"}, {"UINT64", "u64"}};
-  for (const auto& [oip, weft] : names)
-    if (oip == datatype) return std::string(weft);
-  return std::string(datatype);
-}
-
-/// A server's tensor spec in weft's notation: "f32[?,64]".
-inline std::string remote_spec_text(std::string_view datatype, const std::vector<std::ptrdiff_t>& dims) {
-  std::string s = remote_scalar_name(datatype) + "[";
-  for (std::size_t i = 0; i < dims.size(); ++i) {
-    if (i) s += ',';
-    s += dims[i] < 0 ? std::string("?") : std::to_string(dims[i]);
-  }
-  return s + "]";
-}
-
-/// Calls f(element) for each element of t in row-major order, whatever t's memory order.
-template <class T, class F>
-void remote_visit_row_major(T& t, const shape& extents, F&& f) {
-  using tr = tensor_traits<std::remove_const_t<T>>;
-  auto* p = tr::data(t);
-  const std::size_t rank = extents.rank();
-  std::ptrdiff_t count = 1;
-  for (std::size_t i = 0; i < rank; ++i) count *= extents[i];
-  if constexpr (tr::layout != layout::col_major) {
-    for (std::ptrdiff_t k = 0; k < count; ++k) f(p[k]);
-  } else {  // column-major: the first index moves fastest in memory
-    if (count == 0) return;
-    std::ptrdiff_t index[shape::max_rank] = {};
-    for (std::ptrdiff_t k = 0; k < count; ++k) {
-      std::ptrdiff_t offset = 0, stride = 1;
-      for (std::size_t a = 0; a < rank; ++a) {
-        offset += index[a] * stride;
-        stride *= extents[a];
-      }
-      f(p[offset]);
-      for (std::size_t a = rank; a-- > 0;) {  // next row-major index: the last axis moves fastest
-        if (++index[a] < extents[a]) break;
-        index[a] = 0;
-      }
-    }
-  }
-}
-
-/// A JSON number or boolean as scalar S; false when it is not one S can hold exactly.
-template <class S>
-bool remote_read_scalar(const nlohmann::json& j, S& out) {
-  if constexpr (std::is_same_v<S, bool>) {
-    if (!j.is_boolean()) return false;
-    out = j.get<bool>();
-  } else if constexpr (std::is_floating_point_v<S>) {
-    if (!j.is_number()) return false;
-    out = static_cast<S>(j.get<double>());
-  } else if constexpr (std::is_signed_v<S>) {
-    if (!j.is_number_integer()) return false;
-    if (j.is_number_unsigned()) {
-      const auto v = j.get<std::uint64_t>();
-      if (v > static_cast<std::uint64_t>(std::numeric_limits<S>::max())) return false;
-      out = static_cast<S>(v);
-    } else {
-      const auto v = j.get<std::int64_t>();
-      if (v < std::numeric_limits<S>::min() || v > std::numeric_limits<S>::max()) return false;
-      out = static_cast<S>(v);
-    }
-  } else {
-    if (!j.is_number_unsigned()) return false;
-    const auto v = j.get<std::uint64_t>();
-    if (v > std::numeric_limits<S>::max()) return false;
-    out = static_cast<S>(v);
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Metadata and its check.
 // ---------------------------------------------------------------------------------------------
-
-/// One input or output as a server's metadata declares it.
-struct remote_tensor {
-  std::string name;
-  std::string datatype;
-  std::vector<std::ptrdiff_t> dims;  ///< -1 for a variable extent
-};
 
 /// What every copy of one weft::remote shares.
 struct remote_state {
@@ -211,8 +106,8 @@ struct remote_state {
   std::string model;      ///< the model's name on the server
   std::string infer_path; ///< "/v2/models/<model>/infer"
   remote_options options;
-  remote_tensor input;    ///< the server's input, as declared
-  remote_tensor output;   ///< the server's output, as declared
+  oip::tensor_meta input;    ///< the server's input, as declared
+  oip::tensor_meta output;   ///< the server's output, as declared
   bool ask_output = false;///< the model has several outputs: the request names the one wanted
   bool batch_axis = false;///< the server's tensors have a leading batch axis: send [1, ...]
   shape input_shape;      ///< per sample, ours merged with the server's
@@ -263,7 +158,7 @@ inline std::string remote_server_message(const std::string& body) {
 }
 
 /// A tensor of a metadata's "inputs" or "outputs" array; false when it is not the protocol's.
-inline bool remote_parse_tensor(const nlohmann::json& j, remote_tensor& t) {
+inline bool remote_parse_tensor(const nlohmann::json& j, oip::tensor_meta& t) {
   if (!j.is_object()) return false;
   const auto name = j.find("name");
   const auto datatype = j.find("datatype");
@@ -273,15 +168,16 @@ inline bool remote_parse_tensor(const nlohmann::json& j, remote_tensor& t) {
     return false;
   t.name = name->get<std::string>();
   t.datatype = datatype->get<std::string>();
+  t.shape.clear();
   for (const auto& d : *dims) {
     if (!d.is_number_integer() || d.get<std::int64_t>() < -1) return false;
-    t.dims.push_back(static_cast<std::ptrdiff_t>(d.get<std::int64_t>()));
+    t.shape.push_back(d.get<std::int64_t>());
   }
   return true;
 }
 
 /// The tensor named `wanted` (or the only one when wanted is empty) of a metadata's list.
-inline const remote_tensor& remote_pick(const std::vector<remote_tensor>& ts, const std::string& wanted,
+inline const oip::tensor_meta& remote_pick(const std::vector<oip::tensor_meta>& ts, const std::string& wanted,
                                         std::string_view what, const std::string& file) {
   std::string names;
   for (const auto& t : ts) {
@@ -299,20 +195,16 @@ inline const remote_tensor& remote_pick(const std::vector<remote_tensor>& ts, co
 /// The server's tensor t against our tensor type T: datatype, rank (batch axis or not), extents.
 /// Returns the per-sample shape both allow; throws load_error naming file, t and both specs.
 template <class T>
-shape remote_check_tensor(const remote_tensor& t, bool batch_axis, const std::string& file) {
-  using tr = tensor_traits<T>;
+shape remote_check_tensor(const oip::tensor_meta& t, bool batch_axis, const std::string& file) {
+  constexpr std::string_view datatype = oip::datatype_of<scalar_t<T>>();
   shape s = static_shape<T>();
-  std::vector<std::ptrdiff_t> our_dims;  // what we send or accept, batch axis of one included
-  if (batch_axis) our_dims.push_back(1);
-  for (const std::ptrdiff_t e : s) our_dims.push_back(e);
-  const std::string ours = remote_spec_text(remote_datatype<typename tr::scalar_type>(), our_dims);
-  const std::string theirs = remote_spec_text(t.datatype, t.dims);
-  if (t.datatype != remote_datatype<typename tr::scalar_type>()) throw load_error(file, t.name, ours, theirs);
+  const std::string ours = oip::spec_text(datatype, oip::detail::protocol_shape(s, batch_axis ? 1 : -1));
+  const std::string theirs = oip::spec_text(t.datatype, t.shape);
   const std::size_t skip = batch_axis ? 1 : 0;
-  if (t.dims.size() != static_cast<std::size_t>(tr::rank) + skip) throw load_error(file, t.name, ours, theirs);
-  if (batch_axis && t.dims[0] != -1 && t.dims[0] != 1) throw load_error(file, t.name, ours, theirs);
+  if (t.datatype != datatype || t.shape.size() != s.rank() + skip || (batch_axis && t.shape[0] != -1 && t.shape[0] != 1))
+    throw load_error(file, t.name, ours, theirs);
   for (std::size_t a = 0; a < s.rank(); ++a) {
-    const std::ptrdiff_t server = t.dims[a + skip];
+    const auto server = static_cast<std::ptrdiff_t>(t.shape[a + skip]);
     if (server == -1) continue;          // the server takes (or answers) any extent: ours stands
     if (s[a] == dyn) s[a] = server;      // ours takes any: the server's number is declared
     else if (s[a] != server) throw load_error(file, t.name, ours, theirs);
@@ -327,6 +219,7 @@ void remote_load(remote_state& st) {
   httplib::Client client(st.url);
   client.set_connection_timeout(st.options.connect_timeout);
   client.set_read_timeout(st.options.read_timeout);
+  client.set_tcp_nodelay(true);
   const httplib::Result res = client.Get("/v2/models/" + st.model);
   if (!res) throw load_error(file, "", "", remote_no_answer(res.error(), st.options));
   if (res->status != 200) {
@@ -334,13 +227,13 @@ void remote_load(remote_state& st) {
     throw load_error(file, "", "", "HTTP " + std::to_string(res->status) + (message.empty() ? "" : ": " + message));
   }
   const nlohmann::json meta = nlohmann::json::parse(res->body, nullptr, false);
-  std::vector<remote_tensor> inputs, outputs;
-  const auto read_list = [&](const char* key, std::vector<remote_tensor>& into) {
+  std::vector<oip::tensor_meta> inputs, outputs;
+  const auto read_list = [&](const char* key, std::vector<oip::tensor_meta>& into) {
     const auto list = meta.is_object() ? meta.find(key) : meta.end();
     if (!meta.is_object() || list == meta.end() || !list->is_array() || list->empty())
       throw load_error(file, "", "", std::string("metadata without an \"") + key + "\" list (not the protocol's JSON)");
     for (const auto& j : *list) {
-      remote_tensor t;
+      oip::tensor_meta t;
       if (!remote_parse_tensor(j, t))
         throw load_error(file, "", "", std::string("an entry of \"") + key + "\" without name, datatype and shape: " +
                                            j.dump());
@@ -358,17 +251,17 @@ void remote_load(remote_state& st) {
   st.output = remote_pick(outputs, st.options.output, "output", file);
   st.ask_output = outputs.size() > 1;
   // A batch axis: the server's input has one more axis than In. The output must follow suit.
-  st.batch_axis = st.input.dims.size() == static_cast<std::size_t>(tensor_traits<In>::rank) + 1;
+  st.batch_axis = st.input.shape.size() == static_cast<std::size_t>(tensor_traits<In>::rank) + 1;
   st.input_shape = remote_check_tensor<In>(st.input, st.batch_axis, file);
   st.output_shape = remote_check_tensor<Out>(st.output, st.batch_axis, file);
 }
 
-/// T is a tensor weft::remote can send or fill: owning, contiguous, a static rank, a protocol scalar.
+/// T is a tensor weft::remote can send or fill: owning, contiguous, of a static rank.
 template <class T>
 inline constexpr bool remote_tensor_type = [] {
   if constexpr (tensor<T>) {
     using tr = tensor_traits<std::remove_cvref_t<T>>;
-    return tr::rank != dyn && tr::owns_memory && tr::contiguous && !remote_datatype<typename tr::scalar_type>().empty();
+    return tr::rank != dyn && tr::owns_memory && tr::contiguous;
   } else {
     return false;
   }
@@ -380,11 +273,9 @@ inline constexpr bool remote_tensor_type = [] {
 template <class In, class Out>
 class remote {
   static_assert(detail::remote_tensor_type<In>,
-                "weft: remote<In, Out>: In must be an owning, contiguous tensor of a static rank whose "
-                "scalar the protocol names (float, double, bool, a fixed-width integer)");
+                "weft: remote<In, Out>: In must be an owning, contiguous tensor of a static rank");
   static_assert(detail::remote_tensor_type<Out>,
-                "weft: remote<In, Out>: Out must be an owning, contiguous tensor of a static rank whose "
-                "scalar the protocol names (float, double, bool, a fixed-width integer)");
+                "weft: remote<In, Out>: Out must be an owning, contiguous tensor of a static rank");
 
  public:
   using input_type = In;
@@ -448,68 +339,51 @@ class remote {
 
   /// The request body for x: {"inputs": [{name, shape, datatype, data}]} (+ "outputs" when needed).
   static std::string request(const detail::remote_state& st, const In& x) {
-    const shape extents = tensor_traits<In>::extents_of(x);
-    nlohmann::json dims = nlohmann::json::array();
-    if (st.batch_axis) dims.push_back(1);
-    for (const std::ptrdiff_t e : extents) dims.push_back(e);
-    nlohmann::json data = nlohmann::json::array();
-    detail::remote_visit_row_major(x, extents, [&](const auto& v) { data.push_back(v); });
-    nlohmann::json input = {{"name", st.input.name}, {"shape", std::move(dims)},
-                            {"datatype", st.input.datatype}, {"data", std::move(data)}};
-    nlohmann::json req = {{"inputs", nlohmann::json::array({std::move(input)})}};
-    if (st.ask_output) req["outputs"] = nlohmann::json::array({{{"name", st.output.name}}});
+    oip::json input = oip::encode(st.input.name, x);
+    if (st.batch_axis) {  // a batch of one
+      oip::json& dims = input["shape"];
+      dims.insert(dims.begin(), 1);
+    }
+    oip::json req = {{"inputs", oip::json::array({std::move(input)})}};
+    if (st.ask_output) req["outputs"] = oip::json::array({{{"name", st.output.name}}});
     return req.dump();
   }
 
   /// The Out in an answer body; remote_error (status 200) when it is not the protocol's or not an Out.
   static Out answer(const detail::remote_state& st, const std::string& body) {
     const auto fail = [&](const std::string& problem) { return remote_error(st.url, st.model, 200, problem); };
-    nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+    oip::json j = oip::json::parse(body, nullptr, false);
     if (j.is_discarded()) throw fail("malformed JSON in the answer (" + std::to_string(body.size()) + " bytes)");
     const auto outputs = j.is_object() ? j.find("outputs") : j.end();
     if (!j.is_object() || outputs == j.end() || !outputs->is_array())
       throw fail("an answer without an \"outputs\" list (not the protocol's JSON)");
-    const nlohmann::json* found = nullptr;
-    for (const auto& o : *outputs)
+    oip::json* found = nullptr;
+    for (auto& o : *outputs)
       if (o.is_object() && o.contains("name") && o["name"] == st.output.name) found = &o;
-    if (!found) throw fail("an answer without the output \"" + st.output.name + "\"");
-    detail::remote_tensor t;
-    const auto data = found->find("data");
-    if (!detail::remote_parse_tensor(*found, t) || data == found->end() || !data->is_array())
-      throw fail("output \"" + st.output.name + "\" without datatype, shape and data: " + found->dump().substr(0, 200));
-    // The answer's per-sample extents (after a batch axis of 1) must fit output_shape().
-    shape got;
-    const std::size_t skip = st.batch_axis ? 1 : 0;
-    bool fits = t.datatype == st.output.datatype && t.dims.size() == st.output_shape.rank() + skip &&
-                (!st.batch_axis || t.dims[0] == 1);
-    if (fits) {
-      got.resize(st.output_shape.rank());
-      for (std::size_t a = 0; a < got.rank(); ++a) got[a] = t.dims[a + skip];
-      fits = got.is_static() && st.output_shape.admits(got);
-    }
-    const auto expected = [&] {
-      std::vector<std::ptrdiff_t> dims;
-      if (st.batch_axis) dims.push_back(1);
-      for (const std::ptrdiff_t e : st.output_shape) dims.push_back(e);
-      return detail::remote_spec_text(st.output.datatype, dims);
-    };
+    const std::string what = "output \"" + st.output.name + "\"";
+    oip::tensor_meta t;
+    if (!found || !detail::remote_parse_tensor(*found, t))
+      throw fail("an answer without " + what + " (name, datatype, shape and data)");
+    // Its datatype and extents against output_shape() (after the batch axis of one), in the server's
+    // terms; then the codec reads the data (count and values) as one sample.
+    std::vector<std::int64_t> expected = oip::detail::protocol_shape(st.output_shape, st.batch_axis ? 1 : -1);
+    bool fits = t.datatype == st.output.datatype && t.shape.size() == expected.size();
+    for (std::size_t a = 0; fits && a < expected.size(); ++a) fits = expected[a] == -1 || expected[a] == t.shape[a];
     if (!fits)
-      throw fail("output \"" + st.output.name + "\": expected " + expected() + ", got " +
-                 detail::remote_spec_text(t.datatype, t.dims));
-    if (data->size() != static_cast<std::size_t>(got.element_count()))
-      throw fail("output \"" + st.output.name + "\": " + expected() + " holds " + std::to_string(got.element_count()) +
-                 " values, the answer's data has " + std::to_string(data->size()));
-    Out y = tensor_traits<Out>::make(got);
-    std::size_t k = 0;
-    bool ok = true;
-    detail::remote_visit_row_major(y, got, [&](auto& v) {
-      if (ok && !detail::remote_read_scalar((*data)[k], v)) ok = false;
-      ++k;
-    });
-    if (!ok)
-      throw fail("output \"" + st.output.name + "\": its data holds a value that is not " +
-                 detail::remote_scalar_name(st.output.datatype));
-    return y;
+      throw fail(what + ": expected " + oip::spec_text(st.output.datatype, expected) + ", got " +
+                 oip::spec_text(t.datatype, t.shape));
+    if (!st.batch_axis) {  // the codec reads [n] + the sample's shape: make this one sample a batch of one
+      oip::json& dims = (*found)["shape"];
+      dims.insert(dims.begin(), 1);
+    }
+    try {
+      const shape declared = st.output_shape;
+      auto samples = oip::decode_samples<Out>(*found, st.output.name, &declared);
+      return std::move(samples.front());
+    } catch (const oip::request_error& e) {
+      throw fail(what + ": " + e.problem() + (e.expected().empty() ? "" : ": expected " + e.expected()) +
+                 (e.actual().empty() ? "" : ", got " + e.actual()));
+    }
   }
 
   std::shared_ptr<const detail::remote_state> state_;

@@ -337,31 +337,31 @@ TEST_CASE("remote: the checks at construction are load_errors naming the URL, th
     const auto e = load_error_of([&] { weft::remote<vec4, vec4>{server.url(), "affine_f64"}; });
     CHECK(e.file() == file + "affine_f64");
     CHECK(e.tensor() == "x");
-    CHECK(e.expected() == "f32[4]");
-    CHECK(e.actual() == "f64[4]");
-    CHECK(std::string(e.what()).find("affine_f64\", tensor \"x\": expected f32[4], got f64[4]") != std::string::npos);
+    CHECK(e.expected() == "FP32[4]");
+    CHECK(e.actual() == "FP64[4]");
+    CHECK(std::string(e.what()).find("affine_f64\", tensor \"x\": expected FP32[4], got FP64[4]") != std::string::npos);
   }
   SUBCASE("rank") {
     const auto e = load_error_of([&] { weft::remote<vec4, vec4>{server.url(), "affine_rank2"}; });
     CHECK(e.tensor() == "x");
-    CHECK(e.actual() == "f32[2,2]");
+    CHECK(e.actual() == "FP32[2,2]");
   }
   SUBCASE("a fixed extent, on the output too") {
     const auto e = load_error_of([&] { weft::remote<vec4, vec4>{server.url(), "affine_5"}; });
     CHECK(e.tensor() == "x");
-    CHECK(e.expected() == "f32[4]");
-    CHECK(e.actual() == "f32[5]");
+    CHECK(e.expected() == "FP32[4]");
+    CHECK(e.actual() == "FP32[5]");
     using vec5 = Eigen::Matrix<float, 5, 1>;
     const auto o = load_error_of([&] { weft::remote<vec5, vec4>{server.url(), "affine_5"}; });
     CHECK(o.tensor() == "y");
-    CHECK(o.actual() == "f32[5]");
+    CHECK(o.actual() == "FP32[5]");
   }
   SUBCASE("a batch axis against In's rank + 1 that is not one") {
     using vec2 = Eigen::Matrix<float, 2, 1>;
     const auto e = load_error_of([&] { weft::remote<vec2, vec2>{server.url(), "affine_rank2"}; });
     CHECK(e.tensor() == "x");  // [2,2] has In's rank + 1, but its leading axis is no batch of one
-    CHECK(e.expected() == "f32[1,2]");
-    CHECK(e.actual() == "f32[2,2]");
+    CHECK(e.expected() == "FP32[1,2]");
+    CHECK(e.actual() == "FP32[2,2]");
   }
   SUBCASE("several inputs, no outputs, an unknown output name") {
     CHECK_THROWS_WITH_AS((weft::remote<vec4, vec4>{server.url(), "two_inputs"}),
@@ -420,14 +420,14 @@ TEST_CASE("remote: a failed call is a remote_error with the status, the URL, the
       return e.problem();
     };
     CHECK(problem("malformed").find("malformed JSON in the answer") == 0);
-    CHECK(problem("wrong_datatype") == "output \"y\": expected f32[4], got f64[4]");
-    CHECK(problem("wrong_shape") == "output \"y\": expected f32[4], got f32[2,2]");
-    CHECK(problem("wrong_count") == "output \"y\": f32[4] holds 4 values, the answer's data has 5");
+    CHECK(problem("wrong_datatype") == "output \"y\": expected FP32[4], got FP64[4]");
+    CHECK(problem("wrong_shape") == "output \"y\": expected FP32[4], got FP32[2,2]");
+    CHECK(problem("wrong_count") == "output \"y\": wrong element count: expected FP32[-1,4] (4 elements for that shape), got 5 elements in \"data\"");
   }
   SUBCASE("the server's -1 against a fixed Out: each answer is checked") {
     const weft::remote<vec4, vec4> m{server.url(), "short_answer"};
     const auto e = remote_error_of([&] { (void)m(x); });
-    CHECK(e.problem() == "output \"y\": expected f32[4], got f32[3]");
+    CHECK(e.problem() == "output \"y\": expected FP32[4], got FP32[3]");
   }
   SUBCASE("a slow answer meets the read timeout") {
     const weft::remote<vec4, vec4> m{server.url(), "slow", {.read_timeout = std::chrono::milliseconds(200)}};
