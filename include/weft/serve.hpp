@@ -19,7 +19,8 @@
 //   where they apply) and a status: malformed JSON or a failing entry check (weft::oip::request_error)
 //   400; an unknown model 404; a body over options.max_body_bytes (default 64 MiB) 413, before it is
 //   parsed; a failure after the entry check (a model's exception, weft::non_finite_error, a
-//   shape_error inside) 500. No exception leaves a handler: the server answers and keeps serving.
+//   shape_error inside) 500; a weft::remote_error (a remote stage failed, weft/serve/remote_error.hpp)
+//   502. No exception leaves a handler: the server answers and keeps serving.
 //   weft::serve throws std::invalid_argument for a name taken or not of [A-Za-z0-9_.-], or a wrong
 //   number of output names. It sets the server's error handler (for 404 and 413 bodies) and raises its
 //   payload limit to the largest max_body_bytes served.
@@ -52,6 +53,7 @@
 #include "serve/options.hpp"
 #include "serve/protocol.hpp"
 #include "serve/registry.hpp"
+#include "serve/remote_error.hpp"
 #include "serve/request_error.hpp"
 #include "serve/served_model.hpp"
 
@@ -75,6 +77,8 @@ inline int status_of(const std::exception_ptr& e) {
     std::rethrow_exception(e);
   } catch (const request_error&) {
     return 400;
+  } catch (const remote_error&) {
+    return 502;
   } catch (...) {
     return 500;
   }

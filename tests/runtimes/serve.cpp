@@ -195,12 +195,18 @@ TEST_CASE("serve: metadata, infer bit for bit, batches, errors, metrics, and ser
     return x;
   });
   const auto failing = halves | weft::named("guard", boom);
+  const auto upstream = weft::fn([](const vec4&) -> vec4 {
+    throw weft::remote_error("http://127.0.0.1:1", "heavy", 503, "HTTP 503", "overloaded");
+  });
+  const auto relay = halves | weft::named("ahead", weft::fn([](const vec2& x) { return vec4(x(0), x(1), 0, 0); })) |
+                     weft::named("remote", upstream);
   const auto split = weft::fan_out(halves, weft::fn([](const vec4& x) { return vec4(x.reverse()); }));
 
   test_server ts;
   weft::serve(ts.server, "affine", native);
   weft::serve(ts.server, "failing", failing);
   weft::serve(ts.server, "split", split);
+  weft::serve(ts.server, "relay", relay);
   weft::serve(ts.server, "sums", running_sum{}, {.names = {"xs", {"cumulative"}}, .max_body_bytes = 400});
   CHECK_THROWS_AS(weft::serve(ts.server, "affine", native), std::invalid_argument);
   CHECK_THROWS_AS(weft::serve(ts.server, "a/b", native), std::invalid_argument);
@@ -303,6 +309,11 @@ TEST_CASE("serve: metadata, infer bit for bit, batches, errors, metrics, and ser
     CHECK(s500 == 500);
     CHECK(b500["error"].get<std::string>().find("negative input") != std::string::npos);
 
+    const auto [s502, b502] = post(c, "/v2/models/relay/infer", request("input", "FP32", {1, 4}, {1, 2, 3, 4}).dump());
+    CHECK(s502 == 502);
+    CHECK(b502["error"] == "weft: remote_error at sequence[2] \"remote\": model \"heavy\" at http://127.0.0.1:1: "
+                           "HTTP 503; server said: overloaded");
+
     // After every error: a good request is answered.
     const auto [ok, answer] = post(c, "/v2/models/failing/infer", request("input", "FP32", {1, 4}, {1, 2, 3, 4}).dump());
     CHECK(ok == 200);
@@ -351,4 +362,24 @@ TEST_CASE("serve: a served batcher gathers concurrent requests into one call_bat
   CHECK(right.load() == clients);
   CHECK(batches.load() < clients);
   CHECK(largest.load() >= 2);
+}
+
+TEST_CASE("serve: httplib's own refusals (no route, a body over the server's limit) get the error body") {
+  test_server ts;
+  weft::serve(ts.server, "tiny", weft::fn([](const vec4& x) { return x; }), {.max_body_bytes = 256});
+  ts.start();
+  auto c = ts.client();
+  const auto [s404, b404] = get(c, "/v2/nowhere");
+  CHECK(s404 == 404);
+  CHECK(b404["error"] == "weft: 404 for GET /v2/nowhere");
+  const auto r = c.Post("/v2/models/tiny/infer", std::string(1000, ' '), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(json::parse(r->body)["error"] == "weft: request body over the server's limit of 256 bytes");
+  auto again = ts.client();
+  const auto [ok, answer] = post(again, "/v2/models/tiny/infer", request("input", "FP32", {1, 4}, {1, 2, 3, 4}).dump());
+  CHECK(ok == 200);
+  CHECK(answer["outputs"][0]["data"] == json::array({1.0, 2.0, 3.0, 4.0}));
+  const auto text = get(again, "/metrics").second.get<std::string>();
+  CHECK(text.find("weft_infer_requests_total{model=\"tiny\",code=\"413\"} 1\n") != std::string::npos);
 }
