@@ -5,9 +5,13 @@
 // purpose (one model name per misbehaviour: wrong metadata, 500, 502, malformed JSON, a slow answer,
 // a wrong datatype or shape), so every check at construction and every per-call failure is met.
 // Answers are computed with the same float code as the local models, so results compare bit for bit.
-#include <weft/remote.hpp>
+// Part 2: real weft pipelines served by weft::serve and called through weft::remote, bit for bit
+// against the same pipeline called in process, alone and composed with fallback and retry; a
+// server whose pipeline holds a remote stage answers 502 when that stage's server is down.
 #include <weft/eigen.hpp>
 #include <weft/xtensor.hpp>
+#include <weft/remote.hpp>
+#include <weft/serve.hpp>
 
 #include <weft/fallback.hpp>
 #include <weft/model.hpp>
@@ -103,6 +107,8 @@ class fake_server {
       ++requests_;
       infer(req.matches[1], req, res);
     });
+    server_.set_keep_alive_timeout(1);  // stop() waits for idle keep-alive connections: 1 s at most
+    server_.set_tcp_nodelay(true);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::yield();
@@ -505,4 +511,151 @@ TEST_CASE("remote: calls from many threads at once, on pooled or fresh connectio
     for (auto& th : threads) th.join();
     CHECK(wrong.load() == 0);
   }
+}
+
+// =============================================================================================
+// Part 2: weft::serve on one side, weft::remote on the other
+// =============================================================================================
+
+namespace {
+
+using vec3 = Eigen::Matrix<float, 3, 1>;
+using mat34 = Eigen::Matrix<float, 3, 4>;
+
+/// A small dense layer with fixed weights: y = W x + b (float, Eigen's own product).
+struct dense {
+  using input_type = vec4;
+  using output_type = vec3;
+  mat34 w;
+  vec3 b;
+  vec3 operator()(const vec4& x) const { return vec3(w * x + b); }
+};
+
+/// The pipeline served and called in process: scale, a dense layer, a ReLU.
+auto make_pipeline() {
+  mat34 w;
+  w << 0.25f, -1.5f, 2.0f, 0.125f, 1.0f, 0.5f, -0.75f, 3.0f, -2.0f, 0.0625f, 1.25f, -0.5f;
+  const auto scale = weft::fn([](const vec4& x) { return vec4(x * 0.3f); });
+  const auto relu = weft::fn([](const vec3& x) { return vec3(x.cwiseMax(0.0f)); });
+  return scale | dense{w, vec3(0.1f, -0.2f, 0.3f)} | relu;
+}
+
+/// A weft::serve server on 127.0.0.1, port 0, in its own thread.
+struct weft_server {
+  httplib::Server server;
+  std::thread thread;
+  int port = 0;
+  void start() {
+    server.set_keep_alive_timeout(1);
+    server.set_tcp_nodelay(true);
+    port = server.bind_to_any_port("127.0.0.1");
+    REQUIRE(port > 0);
+    thread = std::thread([this] { server.listen_after_bind(); });
+    while (!server.is_running()) std::this_thread::yield();
+  }
+  void stop() {
+    server.stop();
+    if (thread.joinable()) thread.join();
+  }
+  ~weft_server() { stop(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+};
+
+}  // namespace
+
+TEST_CASE("remote + serve: a served pipeline answers bit for bit as the local one") {
+  const auto local = make_pipeline();
+  weft_server ws;
+  weft::serve(ws.server, "mlp", local);
+  ws.start();
+  const weft::remote<vec4, vec3> m{ws.url(), "mlp"};
+  CHECK(m.input_name() == "input");
+  CHECK(m.output_name() == "output");
+  for (const vec4& x : inputs(100)) {
+    const vec3 want = local(x);
+    REQUIRE(same_bits(m(x), want, 3));
+  }
+  // Composed: the remote stage inside a local pipeline.
+  const auto twice = weft::fn([](const vec3& y) { return vec3(y * 2.0f); });
+  const auto composed = m | twice;
+  const vec4 x(0.5f, -1.25f, 2.0f, 4.0f);
+  CHECK(same_bits(composed(x), twice(local(x)), 3));
+}
+
+TEST_CASE("remote + serve: errors cross the wire with their status and the server's message") {
+  const auto local = make_pipeline();
+  const auto guard = weft::fn([](const vec4& x) -> vec4 {
+    if (x(0) < 0) throw std::runtime_error("negative first feature");
+    return x;
+  });
+  const auto guarded = weft::named("guard", guard) | local;
+  weft_server upstream;
+  weft::serve(upstream.server, "mlp", local);
+  upstream.start();
+  // A second server whose pipeline calls the first one through a remote stage.
+  weft_server front;
+  weft::serve(front.server, "guarded", guarded);
+  weft::serve(front.server, "relay", weft::remote<vec4, vec3>{upstream.url(), "mlp"});
+  front.start();
+
+  const vec4 ok(1.0f, 2.0f, 3.0f, 4.0f);
+  const vec4 bad(-1.0f, 2.0f, 3.0f, 4.0f);
+  SUBCASE("a model's exception: 500, its message and stage path in the server's text") {
+    const weft::remote<vec4, vec3> m{front.url(), "guarded"};
+    CHECK(same_bits(m(ok), local(ok), 3));
+    const auto e = remote_error_of([&] { (void)m(bad); });
+    CHECK(e.status() == 500);
+    CHECK(e.server_message().find("negative first feature") != std::string::npos);
+  }
+  SUBCASE("a remote stage's failure behind a server: 502 with the inner remote_error") {
+    const weft::remote<vec4, vec3> relay{front.url(), "relay"};
+    CHECK(same_bits(relay(ok), local(ok), 3));
+    upstream.stop();
+    const auto e = remote_error_of([&] { (void)relay(ok); });
+    CHECK(e.status() == 502);
+    CHECK(e.server_message().find("remote_error") != std::string::npos);
+    CHECK(e.server_message().find(upstream.url()) != std::string::npos);
+  }
+  SUBCASE("metadata mismatch against a real server: the load_error names both specs") {
+    using vec5 = Eigen::Matrix<float, 5, 1>;
+    const auto le = load_error_of([&] { weft::remote<vec5, vec3>{upstream.url(), "mlp"}; });
+    CHECK(le.tensor() == "input");
+    CHECK(le.expected() == "FP32[1,5]");
+    CHECK(le.actual() == "FP32[-1,4]");
+    using dvec4 = Eigen::Matrix<double, 4, 1>;
+    const auto dt = load_error_of([&] { weft::remote<dvec4, vec3>{upstream.url(), "mlp"}; });
+    CHECK(dt.expected() == "FP64[1,4]");
+  }
+}
+
+TEST_CASE("remote + serve: fallback to the local pipeline, retry across a restart") {
+  const auto local = make_pipeline();
+  auto ws = std::make_unique<weft_server>();
+  weft::serve(ws->server, "mlp", local);
+  ws->start();
+  const int port = ws->port;
+  const weft::remote<vec4, vec3> m{ws->url(), "mlp", {.connect_timeout = std::chrono::milliseconds(500)}};
+  const auto guarded = weft::fallback(m, local);
+  const auto xs = inputs(20);
+  for (const vec4& x : xs) {
+    auto [y, branch] = weft::answered(guarded, x);
+    CHECK(branch == 0);
+    REQUIRE(same_bits(y, local(x), 3));
+  }
+  ws.reset();  // the server is gone
+  for (const vec4& x : xs) {
+    auto [y, branch] = weft::answered(guarded, x);
+    CHECK(branch == 1);  // the local backup answered
+    REQUIRE(same_bits(y, local(x), 3));
+  }
+  // A new server on the same port: a retrying remote answers again (the first attempt may meet the
+  // pool's stale connection; retry's second attempt opens a new one).
+  weft_server again;
+  weft::serve(again.server, "mlp", local);
+  REQUIRE(again.server.bind_to_port("127.0.0.1", port));
+  again.port = port;
+  again.thread = std::thread([&] { again.server.listen_after_bind(); });
+  while (!again.server.is_running()) std::this_thread::yield();
+  const auto robust = weft::retry(m, weft::attempts(3), weft::retry_if<weft::remote_error>());
+  for (const vec4& x : xs) REQUIRE(same_bits(robust(x), local(x), 3));
 }
