@@ -234,7 +234,9 @@ TEST_CASE("serve: metadata, infer bit for bit, batches, errors, metrics, and ser
   SUBCASE("one sample and a batch, bit for bit against the pipeline called directly") {
     const vec4 x(0.1f, -2.7f, 3.3f, 1e-7f);
     const vec4 y = native(x);
-    auto [status, answer] = post(c, "/v2/models/affine/infer",
+    int status = 0;
+    json answer;
+    std::tie(status, answer) = post(c, "/v2/models/affine/infer",
                                  json{{"id", "r1"}, {"inputs", request("input", "FP32", {1, 4}, {x(0), x(1), x(2), x(3)})["inputs"]}}.dump());
     REQUIRE(status == 200);
     CHECK(answer["id"] == "r1");

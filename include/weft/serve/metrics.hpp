@@ -213,37 +213,40 @@ void write_prometheus(std::string& out, const Models& models) {
   };
   out += "# HELP weft_infer_requests_total Infer requests per model and HTTP status.\n"
          "# TYPE weft_infer_requests_total counter\n";
-  for (const auto& [name, m] : models) {
+  for (const auto& entry : models) {
     for (std::size_t i = 0; i <= model_metrics::codes.size(); ++i) {
       const int code = i < model_metrics::codes.size() ? model_metrics::codes[i] : 0;
-      out += "weft_infer_requests_total{" + model_label(name) + ",code=\"" +
+      out += "weft_infer_requests_total{" + model_label(entry.first) + ",code=\"" +
              (code != 0 ? std::to_string(code) : std::string("other")) + "\"} " +
-             std::to_string(m->requests(code)) + "\n";
+             std::to_string(entry.second->requests(code)) + "\n";
     }
   }
   out += "# HELP weft_infer_request_duration_seconds Infer request latency per model (parse, run, answer).\n"
          "# TYPE weft_infer_request_duration_seconds histogram\n";
-  for (const auto& [name, m] : models) m->latency().write(out, "weft_infer_request_duration_seconds", model_label(name));
+  for (const auto& entry : models)
+    entry.second->latency().write(out, "weft_infer_request_duration_seconds", model_label(entry.first));
+  const auto each_stage = [&](const auto& f) {
+    for (const auto& entry : models) {
+      const std::string_view name = entry.first;
+      entry.second->stages().for_each(
+          [&](std::string_view path, const stage_stats& s) { f(stage_label(name, path), s); });
+    }
+  };
   out += "# HELP weft_stage_calls_total Stage calls per model and stage path (answered and failed).\n"
          "# TYPE weft_stage_calls_total counter\n";
-  for (const auto& [name, m] : models)
-    m->stages().for_each([&](std::string_view path, const stage_stats& s) {
-      out += "weft_stage_calls_total{" + stage_label(name, path) + "} " +
-             std::to_string(s.calls.load(std::memory_order_relaxed)) + "\n";
-    });
+  each_stage([&](const std::string& labels, const stage_stats& s) {
+    out += "weft_stage_calls_total{" + labels + "} " + std::to_string(s.calls.load(std::memory_order_relaxed)) + "\n";
+  });
   out += "# HELP weft_stage_errors_total Stage calls that threw, per model and stage path.\n"
          "# TYPE weft_stage_errors_total counter\n";
-  for (const auto& [name, m] : models)
-    m->stages().for_each([&](std::string_view path, const stage_stats& s) {
-      out += "weft_stage_errors_total{" + stage_label(name, path) + "} " +
-             std::to_string(s.errors.load(std::memory_order_relaxed)) + "\n";
-    });
+  each_stage([&](const std::string& labels, const stage_stats& s) {
+    out += "weft_stage_errors_total{" + labels + "} " + std::to_string(s.errors.load(std::memory_order_relaxed)) + "\n";
+  });
   out += "# HELP weft_stage_duration_seconds Stage call latency per model and stage path.\n"
          "# TYPE weft_stage_duration_seconds histogram\n";
-  for (const auto& [name, m] : models)
-    m->stages().for_each([&](std::string_view path, const stage_stats& s) {
-      s.latency.write(out, "weft_stage_duration_seconds", stage_label(name, path));
-    });
+  each_stage([&](const std::string& labels, const stage_stats& s) {
+    s.latency.write(out, "weft_stage_duration_seconds", labels);
+  });
 }
 
 }  // namespace weft::oip
