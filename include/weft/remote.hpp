@@ -10,9 +10,10 @@
 //   weft::serve) and returns the answer's tensor as an Out. Plain http only (no TLS).
 //   Construction reads GET <url>/v2/models/<model> once and checks the metadata against In and Out.
 //   The model must have one input (a model of several inputs cannot be called with one tensor) and
-//   one output, or remote_options::output names the one to ask for. Each tensor's datatype must be In's (Out's) scalar (FP32 for float, FP64 for double, INT64
-//   for std::int64_t, BOOL for bool, ...). Its rank must be In's (Out's), or one more with a leading
-//   batch axis of -1 or 1 (Triton's max_batch_size > 0 models, a batching weft::serve): then x is sent
+//   one output, or remote_options::output names the one to ask for. Each tensor's datatype must be
+//   In's (Out's) scalar (FP32 for float, FP64 for double, INT64 for std::int64_t, BOOL for bool...).
+//   Its rank must be In's (Out's), or one more with a leading batch axis of -1 or 1 (weft::serve's
+//   `[-1] + sample`, Triton's models with max_batch_size > 0): then x is sent
 //   as a batch of one, shape [1, ...], and the answer must be a batch of one. Input and output must
 //   agree on that batch axis. Extents, server's against ours:
 //     both numbers: equal, or the construction fails;
@@ -45,7 +46,8 @@
 //   call instead. `name` is a plain member: set it before sharing the model.
 //   Cost per call: the input is written once as JSON text (numbers printed to round-trip exactly:
 //   bit-for-bit floats), the answer parsed once (nlohmann-json) and copied into the returned Out;
-//   plus the HTTP round trip. Measured in docs/serving.md.
+//   plus the HTTP round trip (measured in docs/serving.md). A batch goes sample by sample (no
+//   call_batch yet: wrap the stage in weft::batched).
 //   Needs cpp-httplib and nlohmann-json (Debian: libcpp-httplib-dev, nlohmann-json3-dev): link
 //   weft::serve (CMake component serve). Never included by weft/weft.hpp.
 //   Example:  weft::remote<Eigen::Matrix<float, 64, 1>, Eigen::Matrix<float, 10, 1>> mlp{
@@ -56,12 +58,9 @@
 
 #include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -149,7 +148,7 @@ inline std::string remote_no_answer(httplib::Error e, const remote_options& o) {
 /// The server's `error` text of an answer body: the JSON's "error" string, else the body itself
 /// (cut to 512 bytes); empty for an empty body.
 inline std::string remote_server_message(const std::string& body) {
-  const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  const oip::json j = oip::json::parse(body, nullptr, false);
   if (j.is_object()) {
     const auto e = j.find("error");
     if (e != j.end() && e->is_string()) return e->get<std::string>();
@@ -158,7 +157,7 @@ inline std::string remote_server_message(const std::string& body) {
 }
 
 /// A tensor of a metadata's "inputs" or "outputs" array; false when it is not the protocol's.
-inline bool remote_parse_tensor(const nlohmann::json& j, oip::tensor_meta& t) {
+inline bool remote_parse_tensor(const oip::json& j, oip::tensor_meta& t) {
   if (!j.is_object()) return false;
   const auto name = j.find("name");
   const auto datatype = j.find("datatype");
@@ -226,7 +225,7 @@ void remote_load(remote_state& st) {
     const std::string message = remote_server_message(res->body);
     throw load_error(file, "", "", "HTTP " + std::to_string(res->status) + (message.empty() ? "" : ": " + message));
   }
-  const nlohmann::json meta = nlohmann::json::parse(res->body, nullptr, false);
+  const oip::json meta = oip::json::parse(res->body, nullptr, false);
   std::vector<oip::tensor_meta> inputs, outputs;
   const auto read_list = [&](const char* key, std::vector<oip::tensor_meta>& into) {
     const auto list = meta.is_object() ? meta.find(key) : meta.end();
