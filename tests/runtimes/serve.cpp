@@ -169,6 +169,13 @@ TEST_CASE("protocol: the entry check names the tensor and both specs") {
   CHECK(refused({{"data", {1, 2, "x", 4}}}).find("data[2] is not a number") != std::string::npos);
   CHECK(refused({{"data", {1, 2, 1e300, 4}}}).find("data[2] is out of range") != std::string::npos);
   CHECK(refused({{"data", "1234"}}).find("\"data\" is not an array") != std::string::npos);
+  CHECK(refused({{"data", {{{1, 2, 3, 4}}}}}).find("nests arrays deeper") != std::string::npos);
+  const std::string long_type = refused({{"datatype", std::string(5000, 'F')}});
+  CHECK(long_type.size() < 400);  // a quoted part of the request is cut
+  CHECK(long_type.find("FFF...[1,4]") != std::string::npos);
+  const json empties{{"name", "x"}, {"datatype", "INT64"}, {"shape", {1000000000, 0}}, {"data", json::array()}};
+  CHECK_THROWS_WITH_AS(oip::decode_samples<xvec>(empties, "x"), doctest::Contains("without elements"),
+                       oip::request_error);
   const json ints{{"name", "x"}, {"datatype", "INT64"}, {"shape", {1, 2}}, {"data", {1, 2.5}}};
   try {
     oip::decode_samples<xvec>(ints, "x");
