@@ -103,16 +103,16 @@ namespace detail {
 
 /// What every copy of one weft::remote shares.
 struct remote_state {
-  std::string url;        ///< "http://host:port", no trailing '/'
-  std::string model;      ///< the model's name on the server
-  std::string infer_path; ///< "/v2/models/<model>/infer"
+  std::string url;           ///< "http://host:port", no trailing '/'
+  std::string model;         ///< the model's name on the server
+  std::string infer_path;    ///< "/v2/models/<model>/infer"
   remote_options options;
   oip::tensor_meta input;    ///< the server's input, as declared
   oip::tensor_meta output;   ///< the server's output, as declared
-  bool ask_output = false;///< the model has several outputs: the request names the one wanted
-  bool batch_axis = false;///< the server's tensors have a leading batch axis: send [1, ...]
-  shape input_shape;      ///< per sample, ours merged with the server's
-  shape output_shape;     ///< per sample, ours merged with the server's
+  bool ask_output = false;   ///< the model has several outputs: the request names the one wanted
+  bool batch_axis = false;   ///< the server's tensors have a leading batch axis: send [n, ...]
+  shape input_shape;         ///< per sample, ours merged with the server's
+  shape output_shape;        ///< per sample, ours merged with the server's
   remote_client_pool clients;
   remote_state(std::string u, std::string m, remote_options o)
       : url(std::move(u)), model(std::move(m)), infer_path("/v2/models/" + model + "/infer"),
