@@ -46,8 +46,9 @@
 //   call instead. `name` is a plain member: set it before sharing the model.
 //   Cost per call: the input is written once as JSON text (numbers printed to round-trip exactly:
 //   bit-for-bit floats), the answer parsed once (nlohmann-json) and copied into the returned Out;
-//   plus the HTTP round trip (measured in docs/serving.md). A batch goes sample by sample (no
-//   call_batch yet: wrap the stage in weft::batched).
+//   plus the HTTP round trip (measured in docs/serving.md). Batches: remote is batch-native
+//   (weft::batch_native) when In and Out can be batched: call_batch sends a whole weft::batch_t<In>
+//   in one request when the server has a batch axis (one request per sample otherwise).
 //   Needs cpp-httplib and nlohmann-json (Debian: libcpp-httplib-dev, nlohmann-json3-dev): link
 //   weft::serve (CMake component serve). Never included by weft/weft.hpp.
 //   Example:  weft::remote<Eigen::Matrix<float, 64, 1>, Eigen::Matrix<float, 10, 1>> mlp{
@@ -68,6 +69,7 @@
 #include <utility>
 #include <vector>
 
+#include "batch.hpp"
 #include "detail/config.hpp"
 #include "detail/entry.hpp"
 #include "detail/remote_client_pool.hpp"
@@ -101,16 +103,16 @@ namespace detail {
 
 /// What every copy of one weft::remote shares.
 struct remote_state {
-  std::string url;        ///< "http://host:port", no trailing '/'
-  std::string model;      ///< the model's name on the server
-  std::string infer_path; ///< "/v2/models/<model>/infer"
+  std::string url;           ///< "http://host:port", no trailing '/'
+  std::string model;         ///< the model's name on the server
+  std::string infer_path;    ///< "/v2/models/<model>/infer"
   remote_options options;
   oip::tensor_meta input;    ///< the server's input, as declared
   oip::tensor_meta output;   ///< the server's output, as declared
-  bool ask_output = false;///< the model has several outputs: the request names the one wanted
-  bool batch_axis = false;///< the server's tensors have a leading batch axis: send [1, ...]
-  shape input_shape;      ///< per sample, ours merged with the server's
-  shape output_shape;     ///< per sample, ours merged with the server's
+  bool ask_output = false;   ///< the model has several outputs: the request names the one wanted
+  bool batch_axis = false;   ///< the server's tensors have a leading batch axis: send [n, ...]
+  shape input_shape;         ///< per sample, ours merged with the server's
+  shape output_shape;        ///< per sample, ours merged with the server's
   remote_client_pool clients;
   remote_state(std::string u, std::string m, remote_options o)
       : url(std::move(u)), model(std::move(m)), infer_path("/v2/models/" + model + "/infer"),
@@ -295,17 +297,49 @@ class remote {
   Out operator()(const In& x) const {
     if constexpr (!detail::static_shape<In>().is_static()) detail::check_declared_entry(*this, x);
     const detail::remote_state& st = *state_;
-    const std::string body = request(st, x);
-    detail::remote_client_lease lease = st.clients.acquire();
-    httplib::Result res = lease.client().Post(st.infer_path, body, "application/json");
-    if (!res) {
-      lease.discard();
-      throw remote_error(st.url, st.model, 0, detail::remote_no_answer(res.error(), st.options));
+    oip::json input = oip::encode(st.input.name, x);
+    if (st.batch_axis) {  // a batch of one
+      oip::json& dims = input["shape"];
+      dims.insert(dims.begin(), 1);
     }
-    if (res->status != 200)
-      throw remote_error(st.url, st.model, res->status, "HTTP " + std::to_string(res->status),
-                         detail::remote_server_message(res->body));
-    return answer(st, res->body);
+    oip::json t = checked_output(st, post(st, std::move(input)), 1);
+    return decode(st, [&] {
+      const shape declared = st.output_shape;
+      return std::move(oip::decode_samples<Out>(t, st.output.name, &declared).front());
+    });
+  }
+
+  /// A whole batch (weft::batch_t<In>: Eigen, one sample per column; xtensor, samples on axis 0):
+  /// one request of shape [n, ...] when the server has a batch axis, else one request per sample.
+  /// Sample j of the result is what (*this)(sample j) returns (weft::batch_native). An empty batch
+  /// gives an empty result without a request. Throws as operator() does: weft::shape_error when a
+  /// sample does not fit input_shape() (nothing is sent), weft::remote_error when the call fails or
+  /// the answer holds another number of samples.
+  batch_t<Out> call_batch(const batch_t<In>& b) const
+    requires(tensor<batch_t<In>> && tensor<batch_t<Out>>)
+  {
+    const detail::remote_state& st = *state_;
+    oip::json input = oip::encode_batch(st.input.name, b);
+    const oip::json& dims = input["shape"];
+    const auto n = dims[0].get<std::int64_t>();
+    shape sample;
+    sample.resize(dims.size() - 1);
+    for (std::size_t a = 0; a < sample.rank(); ++a) sample[a] = dims[a + 1].get<std::ptrdiff_t>();
+    if (!st.input_shape.admits(sample))
+      throw shape_error(spec_name<In>(st.input_shape) + " per sample",
+                        spec_name<In>(sample) + " per sample (a batch of " + std::to_string(n) + ")");
+    if (n == 0) return empty_batch(st);
+    if (!st.batch_axis) {  // one request per sample: the codec splits the batch and stacks the answers
+      std::vector<Out> ys;
+      ys.reserve(static_cast<std::size_t>(n));
+      for (const In& x : oip::decode_samples<In>(input, st.input.name)) ys.push_back((*this)(x));
+      return oip::decode_batch<Out>(oip::encode_samples(st.output.name, ys), st.output.name);
+    }
+    oip::json t = checked_output(st, post(st, std::move(input)), n);
+    return decode(st, [&] {
+      const shape declared = st.output_shape;
+      return oip::decode_batch<Out>(t, st.output.name, &declared);
+    });
   }
 
   /// Another tensor type or an expression, judged and bridged first as weft::conversion decides (a
@@ -336,20 +370,29 @@ class remote {
     return st;
   }
 
-  /// The request body for x: {"inputs": [{name, shape, datatype, data}]} (+ "outputs" when needed).
-  static std::string request(const detail::remote_state& st, const In& x) {
-    oip::json input = oip::encode(st.input.name, x);
-    if (st.batch_axis) {  // a batch of one
-      oip::json& dims = input["shape"];
-      dims.insert(dims.begin(), 1);
-    }
+  /// Sends {"inputs": [input]} (+ "outputs" when the model has several) and returns the answer's
+  /// body; remote_error when no answer came or its status is not 200.
+  static std::string post(const detail::remote_state& st, oip::json input) {
     oip::json req = {{"inputs", oip::json::array({std::move(input)})}};
     if (st.ask_output) req["outputs"] = oip::json::array({{{"name", st.output.name}}});
-    return req.dump();
+    const std::string body = req.dump();
+    detail::remote_client_lease lease = st.clients.acquire();
+    httplib::Result res = lease.client().Post(st.infer_path, body, "application/json");
+    if (!res) {
+      lease.discard();
+      throw remote_error(st.url, st.model, 0, detail::remote_no_answer(res.error(), st.options));
+    }
+    if (res->status != 200)
+      throw remote_error(st.url, st.model, res->status, "HTTP " + std::to_string(res->status),
+                         detail::remote_server_message(res->body));
+    return std::move(res->body);
   }
 
-  /// The Out in an answer body; remote_error (status 200) when it is not the protocol's or not an Out.
-  static Out answer(const detail::remote_state& st, const std::string& body) {
+  /// The output tensor of an answer body holding n samples: its datatype and shape checked against
+  /// [n] + output_shape() (output_shape() alone, n == 1, without a batch axis), in the server's
+  /// terms, and returned as [n] + the sample's shape for the codec. remote_error (status 200) when
+  /// the body is not the protocol's JSON or the tensor does not fit.
+  static oip::json checked_output(const detail::remote_state& st, const std::string& body, std::int64_t n) {
     const auto fail = [&](const std::string& problem) { return remote_error(st.url, st.model, 200, problem); };
     oip::json j = oip::json::parse(body, nullptr, false);
     if (j.is_discarded()) throw fail("malformed JSON in the answer (" + std::to_string(body.size()) + " bytes)");
@@ -363,9 +406,7 @@ class remote {
     oip::tensor_meta t;
     if (!found || !detail::remote_parse_tensor(*found, t))
       throw fail("an answer without " + what + " (name, datatype, shape and data)");
-    // Its datatype and extents against output_shape() (after the batch axis of one), in the server's
-    // terms; then the codec reads the data (count and values) as one sample.
-    std::vector<std::int64_t> expected = oip::detail::protocol_shape(st.output_shape, st.batch_axis ? 1 : -1);
+    const std::vector<std::int64_t> expected = oip::detail::protocol_shape(st.output_shape, st.batch_axis ? n : -1);
     bool fits = t.datatype == st.output.datatype && t.shape.size() == expected.size();
     for (std::size_t a = 0; fits && a < expected.size(); ++a) fits = expected[a] == -1 || expected[a] == t.shape[a];
     if (!fits)
@@ -375,14 +416,30 @@ class remote {
       oip::json& dims = (*found)["shape"];
       dims.insert(dims.begin(), 1);
     }
+    return std::move(*found);
+  }
+
+  /// f() (the codec reading a checked output); its request_error becomes a remote_error (status 200).
+  template <class F>
+  static auto decode(const detail::remote_state& st, F&& f) {
     try {
-      const shape declared = st.output_shape;
-      auto samples = oip::decode_samples<Out>(*found, st.output.name, &declared);
-      return std::move(samples.front());
+      return f();
     } catch (const oip::request_error& e) {
-      throw fail(what + ": " + e.problem() + (e.expected().empty() ? "" : ": expected " + e.expected()) +
-                 (e.actual().empty() ? "" : ", got " + e.actual()));
+      throw remote_error(st.url, st.model, 200,
+                         "output \"" + st.output.name + "\": " + e.problem() +
+                             (e.expected().empty() ? "" : ": expected " + e.expected()) +
+                             (e.actual().empty() ? "" : ", got " + e.actual()));
     }
+  }
+
+  /// A batch of no sample (a dyn extent of output_shape() taken as 0).
+  static batch_t<Out> empty_batch(const detail::remote_state& st) {
+    using tr = tensor_traits<batch_t<Out>>;
+    shape e;
+    e.resize(st.output_shape.rank() + 1);
+    for (std::size_t a = 0; a < st.output_shape.rank(); ++a) e[a + 1] = st.output_shape[a] == dyn ? 0 : st.output_shape[a];
+    if constexpr (tr::backend == backend::eigen) return tr::make(shape{e[1], 0});  // one sample per column
+    else return tr::make(e);
   }
 
   std::shared_ptr<const detail::remote_state> state_;

@@ -244,6 +244,40 @@ weft::remote_error remote_error_of(F&& f) {
 
 static_assert(weft::model<weft::remote<vec4, vec4>>);
 static_assert(weft::remote<vec4, vec4>::idempotent);
+static_assert(weft::batch_native<weft::remote<vec4, vec4>>);
+static_assert(!weft::batch_native<weft::remote<Eigen::Matrix<float, 2, 3>, vec4>>);  // no batch of matrices
+
+TEST_CASE("remote: call_batch sends one request with a batch axis, one per sample without") {
+  fake_server server;
+  const auto xs = inputs(5);
+  Eigen::Matrix<float, 4, Eigen::Dynamic> batch(4, 5);
+  for (int j = 0; j < 5; ++j) batch.col(j) = xs[static_cast<std::size_t>(j)];
+  for (const char* model : {"affine_batch", "affine"}) {
+    CAPTURE(model);
+    const weft::remote<vec4, vec4> m{server.url(), model};
+    const int before = server.requests();
+    const Eigen::Matrix<float, 4, Eigen::Dynamic> ys = m.call_batch(batch);
+    REQUIRE(ys.cols() == 5);
+    for (int j = 0; j < 5; ++j) CHECK(same_bits(vec4(ys.col(j)), local_affine(xs[static_cast<std::size_t>(j)]), 4));
+    const bool batch_axis = std::string(model) == "affine_batch";
+    CHECK(server.requests() - before == (batch_axis ? 1 : 5));
+    if (batch_axis) CHECK(json::parse(server.last_body())["inputs"][0]["shape"] == json::array({5, 4}));
+    const int after = server.requests();
+    CHECK(m.call_batch(Eigen::Matrix<float, 4, Eigen::Dynamic>(4, 0)).cols() == 0);
+    CHECK(server.requests() == after);  // an empty batch sends nothing
+  }
+  SUBCASE("xtensor batches, samples on axis 0") {
+    using xv = xt::xtensor_fixed<float, xt::xshape<4>>;
+    const weft::remote<xv, xv> m{server.url(), "affine_batch"};
+    xt::xtensor<float, 2> b = xt::zeros<float>({std::size_t{5}, std::size_t{4}});
+    for (std::size_t j = 0; j < 5; ++j)
+      for (std::size_t i = 0; i < 4; ++i) b(j, i) = xs[j][static_cast<int>(i)];
+    const xt::xtensor<float, 2> y = m.call_batch(b);
+    REQUIRE(y.shape()[0] == 5);
+    for (std::size_t j = 0; j < 5; ++j)
+      for (std::size_t i = 0; i < 4; ++i) CHECK(y(j, i) == affine(xs[j][static_cast<int>(i)]));
+  }
+}
 
 TEST_CASE("remote: answers bit for bit as the local model, copies share one state") {
   fake_server server;
@@ -575,6 +609,13 @@ TEST_CASE("remote + serve: a served pipeline answers bit for bit as the local on
     const vec3 want = local(x);
     REQUIRE(same_bits(m(x), want, 3));
   }
+  // A whole batch in one request, bit for bit as the local pipeline per sample.
+  const auto xs = inputs(7);
+  Eigen::Matrix<float, 4, Eigen::Dynamic> batch(4, 7);
+  for (int j = 0; j < 7; ++j) batch.col(j) = xs[static_cast<std::size_t>(j)];
+  const Eigen::Matrix<float, 3, Eigen::Dynamic> ys = m.call_batch(batch);
+  REQUIRE(ys.cols() == 7);
+  for (int j = 0; j < 7; ++j) REQUIRE(same_bits(vec3(ys.col(j)), local(xs[static_cast<std::size_t>(j)]), 3));
   // Composed: the remote stage inside a local pipeline.
   const auto twice = weft::fn([](const vec3& y) { return vec3(y * 2.0f); });
   const auto composed = m | twice;
