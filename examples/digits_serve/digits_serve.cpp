@@ -19,12 +19,8 @@
 // Prints `digits_serve: listening on http://<host>:<port>`, `port <port>` and a curl command that
 // classifies one test image, then serves until SIGINT or SIGTERM, and exits 0.
 // Run it with `scripts/demo serve`.
-#include "../digits/digits_common.hpp"
+#include "digits_pipeline.hpp"
 
-#include <weft/conditions.hpp>
-#include <weft/ensemble.hpp>
-#include <weft/fallback.hpp>
-#include <weft/fan_out.hpp>
 #include <weft/serve.hpp>
 
 #include <httplib.h>
@@ -38,7 +34,6 @@
 #include <iostream>
 #include <limits>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -92,32 +87,8 @@ int main(int argc, char** argv) try {
   const int wanted_port = std::stoi(env_or("WEFT_PORT", "8000"));
 
   // The data and the models, as examples/digits fits them (docs/digits.md).
-  std::vector<sample> data = read_digits(path);
-  std::mt19937 split_rng(split_seed);
-  shuffle(data, split_rng);
-  const std::size_t n_test = (data.size() + 4) / 5;
-  const std::vector<sample> test(data.end() - static_cast<std::ptrdiff_t>(n_test), data.end());
-  const auto train = std::make_shared<const std::vector<sample>>(
-      data.begin(), data.end() - static_cast<std::ptrdiff_t>(n_test));
-
-  using weft::operator|;
-  const auto pixels = weft::named("pixels", weft::fn([](const image& x) -> image { return x; }));
-  using grid = Eigen::Map<const Eigen::Matrix<float, 8, 8, Eigen::RowMajor>>;
-  const auto row_means = weft::named("row means", weft::fn([](const image& x) -> profile {
-    return grid(x.data()).rowwise().mean();
-  }));
-  const auto column_means = weft::named("column means", weft::fn([](const image& x) -> profile {
-    return grid(x.data()).colwise().mean().transpose();
-  }));
-  const auto feature_stage = weft::fan_out(pixels, row_means, column_means) | weft::concat;
-  const auto centroid = weft::named("nearest centroid", nearest_centroid::fit(*train) | weft::softmax);
-  linear_head head;
-  fit_softmax_regression(head, feature_stage, *train);
-  const auto linear =
-      weft::named("softmax regression", feature_stage | weft::named("linear", head) | weft::softmax);
-  const auto knn = weft::named("5-nearest neighbours", k_nearest{train, 5});
-  const auto vote = weft::named("vote", weft::ensemble(weft::vote, centroid, linear, knn));
-  const auto guarded = weft::fallback(vote, knn).when(weft::below_confidence(0.5));
+  const auto [train, test] = split_digits(path);
+  const auto guarded = digits_pipeline(train);
 
   const std::string samples_path = env_or("WEFT_SERVE_SAMPLES", "");
   if (!samples_path.empty()) {
