@@ -19,7 +19,7 @@ endforeach()
 
 # name | pass/fail | regex the output must match | hidden packages (comma-separated)
 set(_cases
-  "unknown_component|fail|weft: unknown component 'no_such_component' \\(supported: eigen, xtensor, onnx, xgboost, torch, config\\)|"
+  "unknown_component|fail|weft: unknown component 'no_such_component' \\(supported: eigen, xtensor, onnx, xgboost, torch, config, serve\\)|"
   "unknown_optional_component|pass|case unknown_optional_component: configured|"
   "missing_eigen|fail|\"Eigen3\".*/weftConfig\\.cmake:[0-9]+ \\(find_dependency\\)|Eigen3"
   "missing_xtensor|fail|\"xtensor\".*/weftConfig\\.cmake:[0-9]+ \\(find_dependency\\)|xtensor"
