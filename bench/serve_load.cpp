@@ -58,7 +58,7 @@ template <class V>
 std::string infer_body(const V& x) {
   std::ostringstream body;
   body << std::setprecision(std::numeric_limits<float>::max_digits10)
-       << R"({"inputs":[{"name":"input","shape":[64],"datatype":"FP32","data":[)";
+       << R"({"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[)";
   for (Eigen::Index i = 0; i < x.size(); ++i) body << (i > 0 ? "," : "") << x(i);
   body << "]}]}";
   return body.str();

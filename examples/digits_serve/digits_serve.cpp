@@ -2,9 +2,10 @@
 // Fits the same three models on the same split as examples/digits, composes them the same way
 // (a vote of the three, a fallback to the 5-nearest neighbours that refuses when nobody is
 // confident), and serves that pipeline under the model name "digits" with weft::serve: input
-// "input" FP32 [64] (an image's pixels scaled to [0, 1], row by row), output "output" FP32 [10]
-// (the vote shares, or the neighbours' shares when the vote had no majority); a refused image is
-// answered 500 with the fallback's error. docs/serving.md shows a session.
+// "input" FP32 [n, 64] (n images, pixels scaled to [0, 1], row by row), output "output" FP32
+// [n, 10] (per image the vote shares, or the neighbours' shares when the vote had no majority);
+// a request with an image the pipeline refuses is answered 500 with the fallback's error.
+// docs/serving.md shows a session.
 //
 // Usage: digits_serve [digits.csv]
 //        digits.csv: the path scripts/fetch-digits prints; without an argument, WEFT_DIGITS_CSV.
@@ -58,7 +59,7 @@ void write_array(std::ostream& out, const V& v) {
 std::string infer_body(const image& x) {
   std::ostringstream body;
   body << std::setprecision(std::numeric_limits<float>::max_digits10)
-       << R"({"inputs":[{"name":"input","shape":[64],"datatype":"FP32","data":)";
+       << R"({"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":)";
   write_array(body, x);
   body << "}]}";
   return body.str();

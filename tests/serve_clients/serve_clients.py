@@ -7,8 +7,8 @@ the first 40 test images and what its pipeline answers for each in-process; then
 Inference Protocol's REST JSON to it with Python's standard library (urllib, json) and with curl:
 
   - GET /v2/health/live, /v2/health/ready, /v2/models/digits/ready: 200;
-  - GET /v2 (server metadata) and GET /v2/models/digits (model metadata: input "input" FP32 with 64
-    elements, output "output" FP32 with 10);
+  - GET /v2 (server metadata) and GET /v2/models/digits (model metadata: input "input" FP32
+    [-1, 64], output "output" FP32 [-1, 10]: the batch axis, then the sample's shape);
   - POST /v2/models/digits/infer for every sample, from urllib, and for two from curl: the class
     the server gives (argmax of "output") is the class the pipeline gave in-process, the values
     equal; a refused image (the fallback's error) is a 500 with an {"error": ...} body;
@@ -62,7 +62,7 @@ def json_of(text, what):
 
 
 def infer_body(image, datatype="FP32", name="input"):
-    return json.dumps({"inputs": [{"name": name, "shape": [64], "datatype": datatype, "data": image}]})
+    return json.dumps({"inputs": [{"name": name, "shape": [1, 64], "datatype": datatype, "data": image}]})
 
 
 def argmax(values):
@@ -86,7 +86,8 @@ def check_answer(status, text, sample, who):
     if not check(len(outputs) == 1 and outputs[0].get("name") == "output", f"{what}: outputs {outputs}"):
         return
     out = outputs[0]
-    check(out.get("datatype") == "FP32", f"{what}: output datatype {out.get('datatype')}")
+    check(out.get("datatype") == "FP32" and out.get("shape") == [1, 10],
+          f"{what}: output datatype {out.get('datatype')}, shape {out.get('shape')}")
     data = out.get("data", [])
     if not check(len(data) == 10, f"{what}: {len(data)} output values, expected 10"):
         return
@@ -130,9 +131,9 @@ def run_checks(base, curl_exe, samples):
         check(meta.get("name") == "digits", f"model metadata: name {meta.get('name')}")
         ins, outs = meta.get("inputs", []), meta.get("outputs", [])
         check(len(ins) == 1 and ins[0].get("name") == "input" and ins[0].get("datatype") == "FP32"
-              and 64 in ins[0].get("shape", []), f"model metadata: inputs {ins}")
+              and ins[0].get("shape") == [-1, 64], f"model metadata: inputs {ins}")
         check(len(outs) == 1 and outs[0].get("name") == "output" and outs[0].get("datatype") == "FP32"
-              and 10 in outs[0].get("shape", []), f"model metadata: outputs {outs}")
+              and outs[0].get("shape") == [-1, 10], f"model metadata: outputs {outs}")
 
     answered = refused = 0
     for s in samples:
