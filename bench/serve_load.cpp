@@ -1,10 +1,10 @@
 // bench/serve_load.cpp - issue 17 item 5: a bounded load test of weft::serve on loopback, with a
 // client that checks every answer. weft_bench_serve_load, run by scripts/bench.d/serve.sh.
 //
-// One process: an httplib::Server on 127.0.0.1 (port 0, keep-alive) serving, through weft::serve,
+// One process: an httplib::Server on 127.0.0.1 (port 0, keep-alive, TCP_NODELAY) serving, through weft::serve,
 // W1 (bench/workloads.hpp: MLP 64 -> 32 -> 10, model "w1") and, when given the data set,
 // examples/digits' composition (examples/digits_serve/digits_pipeline.hpp, model "digits"); then,
-// per model, T client threads (httplib::Client, keep-alive) send R requests in all (the protocol's
+// per model, T client threads (httplib::Client, keep-alive, TCP_NODELAY) send R requests in all (the protocol's
 // JSON, FP32 [64], bodies built before the clock starts), each waiting for its answer before the
 // next, after a warm-up of 1000 requests (checked too). Every answer is checked against the same pipeline called in this process: status 200 and
 // the 10 output values equal (within 1e-6 relative: the JSON round trip), or, for an image the
@@ -136,6 +136,7 @@ load_result run_load(int port, const std::string& model, const std::vector<expec
     pool.emplace_back([&, t] {
       httplib::Client client("127.0.0.1", port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       client.set_read_timeout(30, 0);
       auto& mine = latencies[static_cast<std::size_t>(t)];
       const auto tt = static_cast<std::size_t>(t), step = static_cast<std::size_t>(threads);
@@ -212,6 +213,7 @@ int main(int argc, char** argv) try {
 
   httplib::Server server;
   server.set_keep_alive_max_count(1000000);  // clients keep their connection, as load balancers do
+  server.set_tcp_nodelay(true);  // without it, Nagle's algorithm and delayed ACKs add ~40 ms per answer
   weft::serve(server, "w1", w1->pipeline);
   if (digits) weft::serve(server, "digits", *digits);
   const int port = server.bind_to_any_port("127.0.0.1");
