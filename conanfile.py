@@ -9,6 +9,8 @@
 #                              system's libtorch (g++ only: clang++ 14 cannot compile its headers)
 #   with_config                weft/config.hpp, weft/fingerprint.hpp: nlohmann_json and openssl
 #                              (libcrypto's SHA-256); needs with_eigen (configured values are Eigen)
+#   with_serve                 weft/serve.hpp (the Open Inference Protocol server): cpp-httplib and
+#                              nlohmann_json
 #
 #   conan create . -o "weft/*:with_eigen=True" -s compiler.cppstd=20
 #
@@ -40,6 +42,7 @@ class WeftConan(ConanFile):
         "with_xgboost": [True, False],
         "with_torch": [True, False],
         "with_config": [True, False],
+        "with_serve": [True, False],
     }
     default_options = {
         "with_eigen": False,
@@ -48,6 +51,7 @@ class WeftConan(ConanFile):
         "with_xgboost": False,
         "with_torch": False,
         "with_config": False,
+        "with_serve": False,
     }
     exports_sources = "include/*", "LICENSE"
     no_copy_source = True
@@ -78,6 +82,10 @@ class WeftConan(ConanFile):
         if self.options.with_config:
             self.requires("nlohmann_json/[>=3.11 <4]", transitive_headers=True)
             self.requires("openssl/[>=3.0 <4]", transitive_headers=True, transitive_libs=True)
+        # The server: tested with Debian 12's cpp-httplib 0.11.4 and nlohmann-json 3.11.2.
+        if self.options.with_serve:
+            self.requires("cpp-httplib/[>=0.11 <1]", transitive_headers=True, transitive_libs=True)
+            self.requires("nlohmann_json/[>=3.11 <4]", transitive_headers=True)
 
     def configure(self):
         if self.options.with_onnx:

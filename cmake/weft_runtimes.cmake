@@ -16,10 +16,11 @@
 #   config:  not a model runtime but found the same way: weft/config.hpp and weft/fingerprint.hpp
 #            need nlohmann-json (nlohmann-json3-dev, CMake package nlohmann_json) and OpenSSL's
 #            libcrypto for SHA-256 (libssl-dev, CMake module FindOpenSSL, target OpenSSL::Crypto).
-#   serve:   weft/serve.hpp (the Open Inference Protocol server): cpp-httplib (libcpp-httplib-dev:
-#            Debian ships httplib.h split into declarations and libcpp-httplib, without a CMake
-#            config, so both are found directly, with the macros the library was built with) and
-#            nlohmann-json (nlohmann-json3-dev), plus Threads.
+#   serve:   weft/serve.hpp (the Open Inference Protocol server): cpp-httplib (its CMake package
+#            httplib, target httplib::httplib, when installed; else Debian's libcpp-httplib-dev,
+#            httplib.h split into declarations and libcpp-httplib without a CMake config, found
+#            directly, with the macros the library was built with) and nlohmann-json
+#            (nlohmann-json3-dev), plus Threads.
 include_guard(GLOBAL)
 
 function(weft_find_runtime runtime found_var)
@@ -87,11 +88,16 @@ function(weft_find_runtime runtime found_var)
         weft::weft nlohmann_json::nlohmann_json OpenSSL::Crypto)
     endif()
   elseif(runtime STREQUAL "serve")
-    find_path(WEFT_HTTPLIB_INCLUDE_DIR httplib.h)
-    find_library(WEFT_HTTPLIB_LIBRARY cpp-httplib)
     find_package(nlohmann_json 3 CONFIG ${_quiet})
     find_package(Threads ${_quiet})
-    if(NOT WEFT_HTTPLIB_INCLUDE_DIR OR NOT WEFT_HTTPLIB_LIBRARY)
+    # cpp-httplib's own CMake package (upstream's install, Conan) when there is one, else Debian's
+    # split build: httplib.h declarations plus libcpp-httplib, without a CMake config.
+    find_package(httplib CONFIG QUIET)
+    if(NOT TARGET httplib::httplib)
+      find_path(WEFT_HTTPLIB_INCLUDE_DIR httplib.h)
+      find_library(WEFT_HTTPLIB_LIBRARY cpp-httplib)
+    endif()
+    if(NOT TARGET httplib::httplib AND (NOT WEFT_HTTPLIB_INCLUDE_DIR OR NOT WEFT_HTTPLIB_LIBRARY))
       set(_reason "cpp-httplib not found (Debian: libcpp-httplib-dev)")
     elseif(NOT nlohmann_json_FOUND)
       set(_reason "nlohmann-json not found (Debian: nlohmann-json3-dev)")
@@ -99,13 +105,17 @@ function(weft_find_runtime runtime found_var)
       set(_reason "no thread library found")
     else()
       add_library(weft_runtime_serve INTERFACE IMPORTED GLOBAL)
-      target_include_directories(weft_runtime_serve SYSTEM INTERFACE "${WEFT_HTTPLIB_INCLUDE_DIR}")
-      # The macros Debian's libcpp-httplib was built with (its cpp-httplib.pc): they change the
-      # classes' layout, so the header must see the same ones as the library.
-      target_compile_definitions(weft_runtime_serve INTERFACE
-        CPPHTTPLIB_OPENSSL_SUPPORT CPPHTTPLIB_ZLIB_SUPPORT CPPHTTPLIB_BROTLI_SUPPORT)
-      target_link_libraries(weft_runtime_serve INTERFACE
-        weft::weft "${WEFT_HTTPLIB_LIBRARY}" nlohmann_json::nlohmann_json Threads::Threads)
+      if(TARGET httplib::httplib)
+        target_link_libraries(weft_runtime_serve INTERFACE httplib::httplib)
+      else()
+        target_include_directories(weft_runtime_serve SYSTEM INTERFACE "${WEFT_HTTPLIB_INCLUDE_DIR}")
+        # The macros Debian's libcpp-httplib was built with (its cpp-httplib.pc): they change the
+        # classes' layout, so the header must see the same ones as the library.
+        target_compile_definitions(weft_runtime_serve INTERFACE
+          CPPHTTPLIB_OPENSSL_SUPPORT CPPHTTPLIB_ZLIB_SUPPORT CPPHTTPLIB_BROTLI_SUPPORT)
+        target_link_libraries(weft_runtime_serve INTERFACE "${WEFT_HTTPLIB_LIBRARY}")
+      endif()
+      target_link_libraries(weft_runtime_serve INTERFACE weft::weft nlohmann_json::nlohmann_json Threads::Threads)
     endif()
   else()
     message(FATAL_ERROR "weft_find_runtime: unknown runtime '${runtime}' (onnx, xgboost, torch, config, serve)")

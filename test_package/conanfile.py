@@ -26,6 +26,7 @@ class WeftTestPackageConan(ConanFile):
         tc.cache_variables["WEFT_WITH_XGBOOST"] = bool(weft.options.with_xgboost)
         tc.cache_variables["WEFT_WITH_TORCH"] = bool(weft.options.with_torch)
         tc.cache_variables["WEFT_WITH_CONFIG"] = bool(weft.options.with_config)
+        tc.cache_variables["WEFT_WITH_SERVE"] = bool(weft.options.with_serve)
         tc.generate()
 
     def build(self):

@@ -1,7 +1,8 @@
 // weft's Conan test_package: a pipeline per backend the package was built with; without a backend,
 // the backend-neutral headers must compile. Each runtime the package was built with links: one call
 // into OpenCV's DNN module and libonnx (onnx), the XGBoost C API (xgboost), libtorch's c10 (torch);
-// with config and Eigen, a pipeline loaded from JSON answers and has a fingerprint.
+// with config and Eigen, a pipeline loaded from JSON answers and has a fingerprint; with serve and
+// Eigen, a pipeline served on an httplib::Server answers its metadata.
 #include <weft/adapters.hpp>
 #include <weft/model.hpp>
 #include <weft/sequence.hpp>
@@ -17,6 +18,12 @@
 #if defined(WEFT_TEST_CONFIG) && defined(WEFT_TEST_EIGEN)
 #include <weft/config.hpp>
 #include <weft/fingerprint.hpp>
+#endif
+
+#if defined(WEFT_TEST_SERVE) && defined(WEFT_TEST_EIGEN)
+#include <weft/serve.hpp>
+
+#include <type_traits>
 #endif
 
 #if defined(WEFT_TEST_ONNX)
@@ -56,6 +63,19 @@ int main() {
     const auto p = weft::load_pipeline<v4, v4>(reg, weft::parse_config(R"({"stages": [{"softmax": {}}]})"));
     failures += p(v4::Ones())(0) == 0.25f ? 0 : 1;
     failures += weft::fingerprint(p).to_string().size() == 64 ? 0 : 1;
+  }
+#endif
+#if defined(WEFT_TEST_SERVE) && defined(WEFT_TEST_EIGEN)
+  {
+    using v4 = Eigen::Matrix<float, 4, 1>;
+    const auto twice = weft::fn<v4, v4>([](const v4& x) -> v4 { return 2.0f * x; });
+    httplib::Server server;
+    weft::serve(server, "twice", twice);
+    const weft::oip::served_model<std::decay_t<decltype(twice)>> m(twice, {});
+    failures += m.metadata("twice")["inputs"][0]["shape"] == weft::oip::json::array({-1, 4}) ? 0 : 1;
+    const auto answer = m.infer(weft::oip::parse_infer_request(
+        R"({"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [1, 2, 3, 4]}]})"), "twice");
+    failures += answer["outputs"][0]["data"][3] == 8.0 ? 0 : 1;
   }
 #endif
 #if defined(WEFT_TEST_ONNX)

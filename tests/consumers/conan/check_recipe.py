@@ -8,7 +8,7 @@ against weft's own build files:
   - a Conan 2 recipe (imports from `conan`, required_conan_version >= 2), name weft, version equal
     to project(weft VERSION ...) in CMakeLists.txt;
   - package_type "header-library", no_copy_source = True, package_id() clears the info;
-  - options with_<component> (True/False) for eigen, xtensor, onnx, xgboost, torch, config, off by default,
+  - options with_<component> (True/False) for eigen, xtensor, onnx, xgboost, torch, config, serve, off by default,
     matching the vcpkg port's features and the CMake package's components;
   - each backend or runtime package required only under its option (OPTION_PACKAGES), with transitive_headers=True, by a version range
     that admits what Conan Center has (eigen 3.4.0, xtensor 0.24.7) and what this build tests with,
@@ -36,11 +36,12 @@ CONAN_CENTER = {"eigen": "3.4.0", "xtensor": "0.24.7"}
 # The Conan packages each option requires: a runtime's (issue 13); libtorch is not on Conan Center,
 # so with_torch requires none (find_package(weft COMPONENTS torch) finds the system's).
 OPTION_PACKAGES = {"eigen": {"eigen"}, "xtensor": {"xtensor"}, "onnx": {"opencv", "onnx"},
-                   "xgboost": {"xgboost"}, "torch": set(), "config": {"nlohmann_json", "openssl"}}
+                   "xgboost": {"xgboost"}, "torch": set(), "config": {"nlohmann_json", "openssl"},
+                   "serve": {"cpp-httplib", "nlohmann_json"}}
 # Debian 12's runtimes (and the config component's libraries), which this build tests with: each
 # range must admit them.
 TESTED_RUNTIMES = {"opencv": "4.6.0", "onnx": "1.12.0", "xgboost": "1.7.4", "nlohmann_json": "3.11.2",
-                   "openssl": "3.0.19"}
+                   "openssl": "3.0.19", "cpp-httplib": "0.11.4"}
 
 failures = []
 
@@ -284,9 +285,9 @@ def main():
         pkg, _, rng = ref.partition("/")
         seen.add(pkg)
         print(f"[requires] {ref} under {'self.options.' + guard if guard else 'no option'}")
-        owner = next((f"with_{c}" for c, pkgs in OPTION_PACKAGES.items() if pkg in pkgs), "?")
-        check(guard == owner, f"{pkg} only when {owner}",
-              f"{pkg} must be required under `if self.options.{owner}:` only")
+        owners = [f"with_{c}" for c, pkgs in OPTION_PACKAGES.items() if pkg in pkgs] or ["?"]
+        check(guard in owners, f"{pkg} only when {guard}",
+              f"{pkg} must be required under `if self.options.<one of {owners}>:` only")
         kw = {k.arg: k.value for k in call.keywords}
         check(isinstance(kw.get("transitive_headers"), ast.Constant)
               and kw["transitive_headers"].value is True,

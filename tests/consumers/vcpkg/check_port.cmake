@@ -119,7 +119,8 @@ endif()
 
 # Features: eigen -> eigen3 (>= the Eigen version weft's config asks for), xtensor -> xtensor;
 # the runtimes: onnx -> opencv4 (feature dnn) and onnx, xgboost -> xgboost, torch -> libtorch;
-# config -> nlohmann-json, openssl and weft[eigen] (configured values are Eigen).
+# config -> nlohmann-json, openssl and weft[eigen] (configured values are Eigen); serve ->
+# cpp-httplib and nlohmann-json.
 file(READ "${SOURCE_DIR}/cmake/weftConfig.cmake.in" _config_in)
 string(REGEX MATCH "Eigen3 ([0-9.]+) NO_MODULE" _ "${_config_in}")
 set(_eigen_min "${CMAKE_MATCH_1}")
@@ -133,11 +134,11 @@ if(NOT _err AND _nfeat GREATER 0)
   endforeach()
 endif()
 list(SORT _features)
-if(NOT _features STREQUAL "config;eigen;onnx;torch;xgboost;xtensor")
-  problem("vcpkg.json: features are '${_features}', must be eigen, xtensor, onnx, xgboost, torch, config (weft's components)")
+if(NOT _features STREQUAL "config;eigen;onnx;serve;torch;xgboost;xtensor")
+  problem("vcpkg.json: features are '${_features}', must be eigen, xtensor, onnx, xgboost, torch, config, serve (weft's components)")
 endif()
 foreach(_pair "eigen|eigen3" "xtensor|xtensor" "onnx|opencv4" "onnx|onnx" "xgboost|xgboost" "torch|libtorch"
-        "config|nlohmann-json" "config|openssl" "config|weft")
+        "config|nlohmann-json" "config|openssl" "config|weft" "serve|cpp-httplib" "serve|nlohmann-json")
   string(REPLACE "|" ";" _pair "${_pair}")
   list(GET _pair 0 _feature)
   list(GET _pair 1 _port)
