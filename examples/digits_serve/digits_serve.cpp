@@ -17,7 +17,7 @@
 //                 each in this process, one JSON object a line:
 //                 {"label": 3, "class": 3, "output": [...10...], "image": [...64...]}, "class" -1
 //                 for a refusal. The client tests compare the server's answers with these.
-// Prints `digits_serve: listening on http://<host>:<port>`, `port <port>` and a curl command that
+// Prints `digits_serve: "digits" (...) on http://<host>:<port>`, `port <port>` and a curl command that
 // classifies one test image, then serves until SIGINT or SIGTERM, and exits 0.
 // Run it with `scripts/demo serve`.
 #include "digits_pipeline.hpp"
@@ -129,7 +129,7 @@ int main(int argc, char** argv) try {
   bool served = false;
   if (port > 0) {
     const std::string url = "http://" + host + ":" + std::to_string(port);
-    std::cout << "digits_serve: listening on " << url << " (model \"digits\": FP32 [n, 64] -> FP32 [n, 10])\n"
+    std::cout << "digits_serve: \"digits\" (FP32 [n, 64] -> FP32 [n, 10]) on " << url << "\n"
               << "port " << port << "\n"
               << "classify the first test image (label " << test.front().label << "):\n"
               << "  curl -s -X POST " << url << "/v2/models/digits/infer \\\n"
