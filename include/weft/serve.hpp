@@ -71,27 +71,18 @@ inline void answer(httplib::Response& res, int status, std::string body) {
   res.set_content(std::move(body), "application/json");
 }
 
-/// The HTTP status of an exception thrown after the entry check.
-inline int status_of(const std::exception_ptr& e) {
+/// The HTTP status and message of an exception a request raised (see the header comment).
+inline std::pair<int, std::string> refusal_of(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
-  } catch (const request_error&) {
-    return 400;
-  } catch (const remote_error&) {
-    return 502;
-  } catch (...) {
-    return 500;
-  }
-}
-
-/// what() of an exception_ptr's exception.
-inline std::string what_of(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
+  } catch (const request_error& x) {
+    return {400, x.what()};
+  } catch (const remote_error& x) {
+    return {502, x.what()};
   } catch (const std::exception& x) {
-    return x.what();
+    return {500, x.what()};
   } catch (...) {
-    return "weft: unknown exception (not a std::exception)";
+    return {500, "weft: unknown exception (not a std::exception)"};
   }
 }
 
@@ -111,9 +102,9 @@ inline void infer_route(const model_registry& models, const httplib::Request& re
     try {
       body = m->infer(parse_infer_request(req.body), name).dump(-1, ' ', false, json::error_handler_t::replace);
     } catch (...) {
-      const auto e = std::current_exception();
-      status = status_of(e);
-      body = error_body(what_of(e));
+      auto [code, message] = refusal_of(std::current_exception());
+      status = code;
+      body = error_body(message);
     }
   }
   m->metrics().record_request(
@@ -128,7 +119,7 @@ inline void add_routes(httplib::Server& server, const std::shared_ptr<model_regi
       try {
         route(req, res);
       } catch (...) {
-        answer(res, 500, error_body(what_of(std::current_exception())));
+        answer(res, 500, error_body(refusal_of(std::current_exception()).second));
       }
     };
   };

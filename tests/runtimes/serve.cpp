@@ -169,6 +169,13 @@ TEST_CASE("protocol: the entry check names the tensor and both specs") {
   CHECK(refused({{"data", {1, 2, "x", 4}}}).find("data[2] is not a number") != std::string::npos);
   CHECK(refused({{"data", {1, 2, 1e300, 4}}}).find("data[2] is out of range") != std::string::npos);
   CHECK(refused({{"data", "1234"}}).find("\"data\" is not an array") != std::string::npos);
+  CHECK(refused({{"data", {{{1, 2, 3, 4}}}}}).find("nests arrays deeper") != std::string::npos);
+  const std::string long_type = refused({{"datatype", std::string(5000, 'F')}});
+  CHECK(long_type.size() < 400);  // a quoted part of the request is cut
+  CHECK(long_type.find("FFF...[1,4]") != std::string::npos);
+  const json empties{{"name", "x"}, {"datatype", "INT64"}, {"shape", {1000000000, 0}}, {"data", json::array()}};
+  CHECK_THROWS_WITH_AS(oip::decode_samples<xvec>(empties, "x"), doctest::Contains("without elements"),
+                       oip::request_error);
   const json ints{{"name", "x"}, {"datatype", "INT64"}, {"shape", {1, 2}}, {"data", {1, 2.5}}};
   try {
     oip::decode_samples<xvec>(ints, "x");
@@ -192,6 +199,7 @@ TEST_CASE("serve: metadata, infer bit for bit, batches, errors, metrics, and ser
   const auto halves = weft::fn([](const vec4& x) { return vec2(x(0) + x(1), x(2) * x(3)); });
   const auto boom = weft::fn([](const vec2& x) -> vec2 {
     if (x(0) < 0) throw std::runtime_error("negative input");
+    if (x(0) > 100) throw weft::non_finite_error("f32[2]", 1);  // as a weft check would
     return x;
   });
   const auto failing = halves | weft::named("guard", boom);
@@ -310,6 +318,9 @@ TEST_CASE("serve: metadata, infer bit for bit, batches, errors, metrics, and ser
     const auto [s500, b500] = post(c, "/v2/models/failing/infer", request("input", "FP32", {1, 4}, {-5, 1, 1, 1}).dump());
     CHECK(s500 == 500);
     CHECK(b500["error"].get<std::string>().find("negative input") != std::string::npos);
+    const auto [s500b, b500b] = post(c, "/v2/models/failing/infer", request("input", "FP32", {1, 4}, {200, 1, 1, 1}).dump());
+    CHECK(s500b == 500);
+    CHECK(b500b["error"].get<std::string>().rfind("weft: non_finite_error at sequence[1] \"guard\": ", 0) == 0);
 
     const auto [s502, b502] = post(c, "/v2/models/relay/infer", request("input", "FP32", {1, 4}, {1, 2, 3, 4}).dump());
     CHECK(s502 == 502);
@@ -325,15 +336,15 @@ TEST_CASE("serve: metadata, infer bit for bit, batches, errors, metrics, and ser
     CHECK(ms == 200);
     const std::string t = text.get<std::string>();
     CHECK(t.find("# TYPE weft_infer_requests_total counter") != std::string::npos);
-    CHECK(t.find("weft_infer_requests_total{model=\"failing\",code=\"500\"} 1\n") != std::string::npos);
+    CHECK(t.find("weft_infer_requests_total{model=\"failing\",code=\"500\"} 2\n") != std::string::npos);
     CHECK(t.find("weft_infer_requests_total{model=\"failing\",code=\"200\"} 1\n") != std::string::npos);
     CHECK(t.find("weft_infer_requests_total{model=\"sums\",code=\"413\"} 1\n") != std::string::npos);
     CHECK(t.find("weft_infer_requests_total{model=\"affine\",code=\"400\"} 3\n") != std::string::npos);
-    CHECK(t.find("weft_stage_calls_total{model=\"failing\",stage=\"(pipeline)\"} 2\n") != std::string::npos);
-    CHECK(t.find("weft_stage_errors_total{model=\"failing\",stage=\"sequence[1] \\\"guard\\\"\"} 1\n") !=
+    CHECK(t.find("weft_stage_calls_total{model=\"failing\",stage=\"(pipeline)\"} 3\n") != std::string::npos);
+    CHECK(t.find("weft_stage_errors_total{model=\"failing\",stage=\"sequence[1] \\\"guard\\\"\"} 2\n") !=
           std::string::npos);
-    CHECK(t.find("weft_infer_request_duration_seconds_count{model=\"failing\"} 2\n") != std::string::npos);
-    CHECK(t.find("weft_stage_duration_seconds_bucket{model=\"failing\",stage=\"(pipeline)\",le=\"+Inf\"} 2\n") !=
+    CHECK(t.find("weft_infer_request_duration_seconds_count{model=\"failing\"} 3\n") != std::string::npos);
+    CHECK(t.find("weft_stage_duration_seconds_bucket{model=\"failing\",stage=\"(pipeline)\",le=\"+Inf\"} 3\n") !=
           std::string::npos);
   }
 }

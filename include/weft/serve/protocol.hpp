@@ -9,7 +9,7 @@
 //   extent known only at run time, a model's declared input_shape()/output_shape() filling in what
 //   the type leaves open; an xt::xarray sample, whose rank only run time knows, is [-1] alone). A
 //   request tensor's shape is [n] + the sample's shape, n >= 1, its data flat in row-major order
-//   (nested arrays are read in the same order).
+//   (nested arrays, at most as deep as the shape's rank, are read in the same order).
 //   tensor_meta {name, datatype, shape} is one entry of a model's metadata; meta_of<T>(name[, declared
 //   shape]) builds it for a sample type T.
 //   decode_samples<T>(tensor, name[, declared]) runs the entry check and returns the n samples as
@@ -20,7 +20,8 @@
 //   element count is the shape's product; every element is a number of the datatype's kind (a
 //   boolean for BOOL; an integer for the integer types; any number for FP32/FP64) in its range.
 //   Each failure throws weft::oip::request_error naming the tensor, the expected spec
-//   ("FP32[-1,4]") and the actual ("FP64[1,4]") or the offending element.
+//   ("FP32[-1,4]") and the actual ("FP64[1,4]") or the offending element; a quoted part of the
+//   request is cut to 120 characters. Samples without elements come one to a request.
 //   encode(name, value) is a protocol tensor {name, shape, datatype, data} of any tensor value
 //   (any layout: data in row-major order, shape the value's extents); encode_samples(name, values)
 //   stacks n samples as [n] + the sample's shape (samples of different extents throw
@@ -136,22 +137,33 @@ inline std::vector<std::int64_t> batch_extents(const std::optional<std::vector<s
   return s;
 }
 
-/// "[2,3]" of a request's shape member, or its JSON text when it is not an array of integers.
-inline std::string shape_member_text(const json& shape) {
-  if (!shape.is_array()) return shape.dump();
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) s += ',';
-    s += shape[i].dump();
+/// Text at most 120 characters long: text itself, or its start and "...". Errors quote the request
+/// through it, so that a refused 64 MiB body does not come back whole.
+inline std::string cut(std::string text) {
+  constexpr std::size_t most = 120;
+  if (text.size() > most) {
+    std::size_t n = most;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 character
+    text.resize(n);
+    text += "...";
   }
-  return s + "]";
+  return text;
 }
 
-/// Number of leaves of a (possibly nested) data array; non-arrays count one.
-inline std::size_t count_leaves(const json& j) {
+/// JSON value j as text for an error message, cut (see cut).
+inline std::string excerpt(const json& j) { return cut(j.dump(-1, ' ', false, json::error_handler_t::replace)); }
+
+/// Number of leaves of a (possibly nested) data array (non-arrays count one), or SIZE_MAX when
+/// arrays nest more than depth levels (data nests at most as deep as the shape's rank).
+inline std::size_t count_leaves(const json& j, std::size_t depth) {
   if (!j.is_array()) return 1;
+  if (depth == 0) return static_cast<std::size_t>(-1);
   std::size_t n = 0;
-  for (const auto& e : j) n += count_leaves(e);
+  for (const auto& e : j) {
+    const std::size_t k = count_leaves(e, depth - 1);
+    if (k == static_cast<std::size_t>(-1)) return k;
+    n += k;
+  }
   return n;
 }
 
@@ -161,7 +173,7 @@ store_t<S> read_element(const json& j, std::size_t i, const std::string& name) {
   constexpr std::string_view dt = datatype_of<S>();
   const auto refuse = [&](std::string_view why) {
     throw request_error(name, "data[" + std::to_string(i) + "] " + std::string(why),
-                        "a " + std::string(dt) + " value", j.dump());
+                        "a " + std::string(dt) + " value", excerpt(j));
   };
   if constexpr (std::is_same_v<S, bool>) {
     if (!j.is_boolean()) refuse("is not a boolean");
@@ -217,7 +229,7 @@ checked_tensor<scalar_t<T>> check_entry(const json& t, const std::string& name, 
   constexpr std::string_view dt = datatype_of<S>();
   const auto sample = sample_extents<T>(declared);
   const std::string expected = spec_text(dt, batch_extents(sample));
-  if (!t.is_object()) throw request_error(name, "the tensor is not a JSON object", expected, t.dump());
+  if (!t.is_object()) throw request_error(name, "the tensor is not a JSON object", expected, excerpt(t));
   const auto member = [&](const char* key) -> const json& {
     const auto it = t.find(key);
     if (it == t.end()) throw request_error(name, std::string("the tensor has no \"") + key + "\"", expected, "");
@@ -227,13 +239,13 @@ checked_tensor<scalar_t<T>> check_entry(const json& t, const std::string& name, 
   const json& shape_member = member("shape");
   const json& data = member("data");
   if (!shape_member.is_array())
-    throw request_error(name, "\"shape\" is not an array", expected, shape_member.dump());
+    throw request_error(name, "\"shape\" is not an array", expected, excerpt(shape_member));
   for (const auto& e : shape_member)
     if (!e.is_number_integer() || (e.is_number_integer() && !e.is_number_unsigned() && e.get<std::int64_t>() < 0))
       throw request_error(name, "\"shape\" holds something that is not an extent (an integer >= 0)", expected,
-                          shape_member.dump());
-  const std::string actual_dt = datatype.is_string() ? datatype.get<std::string>() : datatype.dump();
-  const std::string actual = actual_dt + shape_member_text(shape_member);
+                          excerpt(shape_member));
+  const std::string actual_dt = datatype.is_string() ? cut(datatype.get<std::string>()) : excerpt(datatype);
+  const std::string actual = actual_dt + excerpt(shape_member);
   if (actual_dt != dt) throw request_error(name, "wrong datatype", expected, actual);
   const std::size_t rank = shape_member.size();
   if (sample ? rank != sample->size() + 1 : rank < 1) throw request_error(name, "wrong rank", expected, actual);
@@ -251,7 +263,7 @@ checked_tensor<scalar_t<T>> check_entry(const json& t, const std::string& name, 
     for (std::size_t i = 0; i < sample->size(); ++i)
       if ((*sample)[i] != -1 && (*sample)[i] != ext[i + 1])
         throw request_error(name, "wrong extent " + std::to_string(i + 1), expected, actual);
-  if (!data.is_array()) throw request_error(name, "\"data\" is not an array", expected, data.dump());
+  if (!data.is_array()) throw request_error(name, "\"data\" is not an array", expected, excerpt(data));
   std::size_t count = 1;
   for (std::size_t i = 0; i < rank; ++i) {
     const auto e = static_cast<std::size_t>(ext[i]);
@@ -259,7 +271,11 @@ checked_tensor<scalar_t<T>> check_entry(const json& t, const std::string& name, 
       throw request_error(name, "an element count too large", expected, actual);
     count *= e;
   }
-  const std::size_t leaves = count_leaves(data);
+  const std::size_t leaves = count_leaves(data, rank);
+  if (leaves == static_cast<std::size_t>(-1))
+    throw request_error(name, "\"data\" nests arrays deeper than the shape's rank", expected, actual);
+  if (count == 0 && ext[0] > 1)
+    throw request_error(name, "a batch of more than one sample without elements", expected, actual);
   if (leaves != count)
     throw request_error(name, "wrong element count", expected + " (" + std::to_string(count) + " elements for that shape)",
                         std::to_string(leaves) + " elements in \"data\"");
@@ -429,24 +445,24 @@ inline infer_request parse_infer_request(std::string_view body) {
   if (!j.is_object()) throw request_error("", "the request is not a JSON object", "an infer request object", j.type_name());
   infer_request r;
   if (const auto it = j.find("id"); it != j.end()) {
-    if (!it->is_string()) throw request_error("", "\"id\" is not a string", "a string", it->dump());
+    if (!it->is_string()) throw request_error("", "\"id\" is not a string", "a string", detail::excerpt(*it));
     r.id = it->get<std::string>();
   }
   if (const auto it = j.find("parameters"); it != j.end()) {
-    if (!it->is_object()) throw request_error("", "\"parameters\" is not an object", "an object", it->dump());
+    if (!it->is_object()) throw request_error("", "\"parameters\" is not an object", "an object", detail::excerpt(*it));
     r.parameters = std::move(*it);
   }
   const auto inputs = j.find("inputs");
   if (inputs == j.end() || !inputs->is_array())
     throw request_error("", "\"inputs\" is missing or not an array", "an array of tensors",
-                        inputs == j.end() ? "nothing" : inputs->dump());
+                        inputs == j.end() ? "nothing" : detail::excerpt(*inputs));
   r.inputs = std::move(*inputs);
   if (const auto it = j.find("outputs"); it != j.end()) {
-    if (!it->is_array()) throw request_error("", "\"outputs\" is not an array", "an array of {\"name\"}", it->dump());
+    if (!it->is_array()) throw request_error("", "\"outputs\" is not an array", "an array of {\"name\"}", detail::excerpt(*it));
     for (const auto& o : *it) {
       const auto name = o.is_object() ? o.find("name") : o.end();
       if (!o.is_object() || name == o.end() || !name->is_string())
-        throw request_error("", "an entry of \"outputs\" has no \"name\" string", "{\"name\": ...}", o.dump());
+        throw request_error("", "an entry of \"outputs\" has no \"name\" string", "{\"name\": ...}", detail::excerpt(o));
       r.outputs.push_back(name->get<std::string>());
     }
   }
@@ -462,9 +478,9 @@ inline const json& find_input(const infer_request& r, const std::string& name) {
   const json& t = r.inputs.front();
   const auto it = t.is_object() ? t.find("name") : t.end();
   if (!t.is_object() || it == t.end() || !it->is_string())
-    throw request_error(name, "the input tensor has no \"name\" string", "\"" + name + "\"", t.dump());
+    throw request_error(name, "the input tensor has no \"name\" string", "\"" + name + "\"", detail::excerpt(t));
   if (it->get<std::string>() != name)
-    throw request_error(name, "unknown input tensor", "\"" + name + "\"", it->dump());
+    throw request_error(name, "unknown input tensor", "\"" + name + "\"", detail::excerpt(*it));
   return t;
 }
 
