@@ -1,9 +1,11 @@
-// digits_common.hpp - what examples/digits and examples/digits_runtimes share: the sample types, reading
-// digits.csv, the seeded shuffle that splits it (the same everywhere: scripts/models/digits.py
-// reproduces it to train on the same images), the nearest-centroid model, and the integer reporting
-// helpers. Header-only, included by one translation unit per example.
+// digits_common.hpp - what examples/digits, examples/digits_runtimes and examples/digits_serve share:
+// the sample types, reading digits.csv, the seeded shuffle that splits it (the same everywhere:
+// scripts/models/digits.py reproduces it to train on the same images), the three models of
+// examples/digits (nearest centroid, softmax regression's linear head and its fitting, k nearest
+// neighbours), and the integer reporting helpers. Header-only, included by one translation unit per example.
 #pragma once
 
+#include <weft/adapters.hpp>
 #include <weft/eigen.hpp>
 #include <weft/model.hpp>
 #include <weft/reducers.hpp>
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <functional>
 #include <random>
 #include <sstream>
@@ -91,6 +94,80 @@ struct nearest_centroid {
     return -(centroids.colwise() - x).colwise().squaredNorm().transpose();
   }
 };
+
+using profile = Eigen::Matrix<float, 8, 1>;    // a row or column profile of an image
+using features = Eigen::Matrix<float, 80, 1>;  // pixels, row means, column means
+
+inline constexpr std::uint32_t training_seed = 7;
+
+// ---------------------------------------------------------------------------------------------
+// Two more models of examples/digits (also served by examples/digits_serve). Each is a plain
+// struct with input_type and output_type: a weft model.
+// ---------------------------------------------------------------------------------------------
+
+// Linear scores W f + b over an 80-value feature vector (| weft::softmax: softmax regression).
+struct linear_head {
+  using input_type = features;
+  using output_type = scores;
+  Eigen::Matrix<float, 10, 80> weights = Eigen::Matrix<float, 10, 80>::Zero();
+  scores bias = scores::Zero();
+
+  scores operator()(const features& f) const { return weights * f + bias; }
+};
+
+// k nearest neighbours (k = 5): the share of the k nearest training images that carry each label;
+// equal distances go to the earlier training image. The training set is shared, never copied.
+struct k_nearest {
+  using input_type = image;
+  using output_type = scores;
+  std::shared_ptr<const std::vector<sample>> train;
+  int k = 5;
+
+  scores operator()(const image& x) const {
+    const auto& t = *train;
+    std::vector<std::pair<float, std::size_t>> d(t.size());
+    for (std::size_t i = 0; i < t.size(); ++i) d[i] = {(t[i].x - x).squaredNorm(), i};
+    const auto kk = static_cast<std::ptrdiff_t>(k);
+    std::partial_sort(d.begin(), d.begin() + kk, d.end());
+    scores share = scores::Zero();
+    for (std::ptrdiff_t j = 0; j < kk; ++j) share(t[d[static_cast<std::size_t>(j)].second].label) += 1.0f / static_cast<float>(k);
+    return share;
+  }
+};
+
+// Fits head (a linear_head behind feature stage `feat`, then softmax) by mini-batch gradient
+// descent on the cross-entropy: `epochs` passes over the shuffled training set, batches of 32.
+template <class Features>
+inline void fit_softmax_regression(linear_head& head, const Features& feat, const std::vector<sample>& train) {
+  constexpr int epochs = 30;
+  constexpr std::size_t batch = 32;
+  constexpr float rate = 0.5f;
+  constexpr float decay = 1e-4f;  // L2 penalty on the weights
+  std::vector<features> f;
+  f.reserve(train.size());
+  for (const auto& s : train) f.push_back(feat(s.x));  // the fan_out | concat stage, once per image
+  std::vector<std::size_t> order(train.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937 rng(training_seed);
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    shuffle(order, rng);
+    for (std::size_t start = 0; start < order.size(); start += batch) {
+      const std::size_t end = std::min(order.size(), start + batch);
+      Eigen::Matrix<float, 10, 80> grad_w = Eigen::Matrix<float, 10, 80>::Zero();
+      scores grad_b = scores::Zero();
+      for (std::size_t j = start; j < end; ++j) {
+        const std::size_t i = order[j];
+        scores p = weft::softmax.apply(head(f[i]));
+        p(train[i].label) -= 1.0f;  // d(cross-entropy)/d(scores) = p - onehot(label)
+        grad_w += p * f[i].transpose();
+        grad_b += p;
+      }
+      const float n = static_cast<float>(end - start);
+      head.weights -= rate * (grad_w / n + decay * head.weights);
+      head.bias -= rate * (grad_b / n);
+    }
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Reporting: integer counts, percentages with one decimal computed in integers
