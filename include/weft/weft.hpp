@@ -26,7 +26,8 @@
 //   describe.hpp   signature<M>(), describe(m), to_dot(m): pipelines describe themselves
 //   any_model.hpp  any_model<In, Out>: any model from In to Out behind one indirect call
 // Not included here (each needs libraries of its own, a CMake component): onnx.hpp, xgboost.hpp,
-// torch.hpp (model runtimes), config.hpp and fingerprint.hpp (pipelines from JSON; component config).
+// torch.hpp (model runtimes), config.hpp and fingerprint.hpp (pipelines from JSON; component config),
+// serve.hpp and remote.hpp (the Open Inference Protocol over HTTP; component serve).
 // Backend headers are included when their library is found: eigen.hpp when <Eigen/Core> is
 // available, xtensor.hpp when xtensor is. Include a backend header yourself to require it.
 #ifndef WEFT_WEFT_HPP
