@@ -38,6 +38,7 @@
 
 #include "detail/diagnostics.hpp"  // first: keeps the include chain of a diagnostic short
 
+#include <array>
 #include <cstddef>
 #include <cstdlib>
 #include <optional>
@@ -244,27 +245,29 @@ class sequence {
   template <class...>
   friend class sequence;
 
-  // Stage I's answer to the value f carries, carried on (detail::carried): `f >> stage_at<I>` is
-  // call_stage<I>(f.value). run folds >> over stages 0..n-2 and calls the last stage on what arrives,
-  // so one function holds every stage call (no nesting per stage for the inliner to unwind); each
-  // answer lives, as a temporary of that one expression, until the last stage has answered.
+  // Stage I's answer to the value f carries, carried on (detail::carried): `f >> stage_at<I>` calls
+  // stage I on f.value. run folds >> over stages 0..n-2 and calls the last stage on what arrives, so
+  // one function holds every stage call (no nesting per stage for the inliner to unwind); each answer
+  // lives, as a temporary of that one expression, until the last stage has answered. One function
+  // per stage (operator>> calls invoke_stage_owned itself): each layer is an instantiation per stage.
   template <std::size_t I, class Ctx>
   struct stage_at {
-    const sequence& self;
+    const detail::stage_chain_of<Stages...>& boxes;
     const Ctx& ctx;
     template <class T>
-    WEFT_INLINE auto answer(T& x) const {
-      return detail::carried<decltype(self.template call_stage<I>(x, ctx))>{self.template call_stage<I>(x, ctx)};
-    }
-    template <class T>
     WEFT_INLINE friend auto operator>>(detail::carried<T>&& f, stage_at s) {
-      return s.answer(std::move(f).get());
+      const auto& stage = detail::box_get<I>(s.boxes);
+      return detail::carried<detail::owned_t<output_t<std::remove_cvref_t<decltype(stage)>>>>{
+          detail::invoke_stage_owned(stage, std::move(f).get(), combinator_name, I, s.ctx)};
     }
   };
 
   template <class Ctx, std::size_t... I>
   WEFT_INLINE output_type run(const input_type& x, const Ctx& ctx, std::index_sequence<I...>) const {
-    return call_stage<n - 1>((detail::carried<const input_type&>{x} >> ... >> stage_at<I, Ctx>{*this, ctx}).get(), ctx);
+    using start = detail::carried<const input_type&>;
+    return detail::invoke_stage_owned(detail::box_get<n - 1>(boxes_),
+                                      (start{x} >> ... >> stage_at<I, Ctx>{boxes_, ctx}).get(), combinator_name, n - 1,
+                                      ctx);
   }
 
   // What is known of stage I's output: declared, passed through adapters, or static.
@@ -277,10 +280,26 @@ class sequence {
   }
 
   // Load-time validation: every link where a side declares its shape, judged once, here.
+  // Only the links check_link has work for are instantiated (a function per link costs time in long
+  // chains that declare no shapes).
   void check_links() const {
     if constexpr (well_formed() && n > 1) {
-      [&]<std::size_t... I>(std::index_sequence<I...>) { (check_link<I + 1>(), ...); }(std::make_index_sequence<n - 1>{});
+      static constexpr auto links = checked_links(std::make_index_sequence<n - 1>{});
+      [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (check_link<links[K]>(), ...);
+      }(std::make_index_sequence<links.size()>{});
     }
+  }
+  // The receiving stages of the links that checks_link selects, in order.
+  template <std::size_t... I>
+  static constexpr auto checked_links(std::index_sequence<I...>) noexcept {
+    constexpr bool checks[] = {checks_link<I + 1>...};
+    std::array<std::size_t, (std::size_t{checks_link<I + 1>} + ... + 0)> links{};
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < sizeof...(I); ++i) {
+      if (checks[i]) links[k++] = i + 1;
+    }
+    return links;
   }
   // The link into stage I has a side that declares its run-time extents (check_link has work to do);
   // an appending constructor instantiates check_link only then (one function fewer per `|`).
@@ -296,11 +315,6 @@ class sequence {
       detail::check_connection<input_t<to>, output_t<from>>(detail::known_input(stored<I>()), known_output_at<I - 1>(),
                                                             combinator_name, I, detail::given_name_of(stored<I>()));
     }
-  }
-
-  template <std::size_t I, class X, class Ctx>
-  WEFT_INLINE auto call_stage(X& x, const Ctx& ctx) const {
-    return detail::invoke_stage_owned(detail::box_get<I>(boxes_), x, combinator_name, I, ctx);
   }
 
   detail::stage_chain_of<Stages...> boxes_;
