@@ -287,7 +287,7 @@ class remote {
   /// The name stage paths show; the model's name on the server unless changed.
   std::string name;
 
-  /// Reads GET <url>/v2/models/<model> and checks it against In and Out (see the header comment).
+  /// Reads `GET {url}/v2/models/{model}` and checks it against In and Out (see the header comment).
   /// Throws weft::load_error.
   remote(std::string url, std::string model, remote_options options = {})
       : name(model), state_(load(std::move(url), std::move(model), std::move(options))) {}
